@@ -1,0 +1,53 @@
+"""The competition between experts (paper sec. 5.2).
+
+At inference step t every expert k proposes an explanation of the scene in
+the current scope and gets a *score* (lower is better).  The winner is drawn
+from ``P(k) ∝ exp(-score_k / temperature)`` (stochastic) or taken as the
+argmax (deterministic).  Score forms:
+
+* ``"paper"``: ``lam * L_x,t(k) + L_r,t(k)`` (sums over pixels, as in the paper);
+* ``"area"``: ``lam * L_x,t(k) * |s_t| / |r~_k| + L_r,t(k)``: the appearance
+  error per attended pixel, rescaled to the scope's area, so that attending
+  fewer pixels is no longer rewarded by itself (see docs/DESIGN notes);
+* ``"region"``: ``L_r,t(k)`` only (the paper's choice for random colours).
+
+The paper's summed scores are in the thousands, so temperature 1 is in
+effect an argmax; the temperature is explicit so it can be scheduled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pyro.distributions as dist
+import torch
+
+AREA_EPS = 1.0  # pixels; keeps the area-normalised score finite for empty regions
+
+
+@dataclass
+class Competition:
+    mode: str = "stochastic"
+    score_form: str = "paper"
+    lam: float = 1.0
+    temperature: float = 1.0
+
+    @classmethod
+    def from_config(cls, cfg) -> Competition:
+        return cls(cfg.competition, cfg.score, cfg.lam, cfg.temperature)
+
+    def score(self, l_x, l_r, region_area, scope_area) -> torch.Tensor:
+        """Scores ``[..., K]`` or ``[K, ...]`` from per-expert losses of the same shape."""
+        if self.score_form == "region":
+            return l_r
+        if self.score_form == "area":
+            l_x = l_x * (scope_area + AREA_EPS) / (region_area + AREA_EPS)
+        return self.lam * l_x + l_r
+
+    def distribution(self, scores: torch.Tensor) -> dist.Categorical:
+        """Distribution of the winner given scores ``[B, K]``."""
+        if self.mode == "deterministic":
+            best = scores.argmin(dim=-1, keepdim=True)
+            logits = torch.full_like(scores, float("-inf")).scatter(-1, best, 0.0)
+            return dist.Categorical(logits=logits)
+        return dist.Categorical(logits=-scores / self.temperature)

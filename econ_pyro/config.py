@@ -1,0 +1,95 @@
+"""Configuration of the ECON model (networks, objective, competition)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+
+SCORE_FORMS = ("paper", "area", "region")
+COMPETITION_MODES = ("stochastic", "deterministic")
+EXPERT_STRATEGIES = ("loop", "vmap")
+
+
+class ConfigError(ValueError):
+    """An invalid configuration value; the message is meant for the user."""
+
+
+@dataclass
+class ECONConfig:
+    # layers and experts (K - 1 object classes + background; T layers, t = 1 is background)
+    n_experts: int = 4
+    n_steps: int = 4
+    image_size: int = 32
+    latent_dim: int = 3
+    # attention U-Net a_k (App. C.2.2): output channels of the down blocks
+    attention_channels: tuple[int, ...] = (32, 64, 64, 64)
+    # encoder g_k / decoder f_k (App. C.2.1): number of blocks and features per block
+    vae_layers: int = 3
+    vae_features: int = 32
+    # objective, eq. 13: L_x + beta * L_z + gamma * L_r, with pixel noise sigma_x (eq. 5)
+    beta: float = 1.0
+    gamma: float = 1.0
+    sigma_x: float = 0.1
+    # competition (sec. 5.2): P(k) ∝ exp(-score / temperature)
+    competition: str = "stochastic"  # or "deterministic" (argmax)
+    score: str = "paper"  # "paper": lam*L_x + L_r; "area": L_x per attended pixel; "region": L_r
+    lam: float = 1.0
+    temperature: float = 1.0
+    # whether later steps' losses send gradients through the scope into earlier winners
+    detach_scope: bool = False
+    # prior p(k_t) over experts (None = uniform)
+    expert_prior: tuple[float, ...] | None = None
+    # how the K experts are evaluated in the competition: python loop or torch.func.vmap
+    expert_strategy: str = "loop"
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        self.attention_channels = tuple(int(c) for c in self.attention_channels)
+        if self.expert_prior is not None:
+            self.expert_prior = tuple(float(p) for p in self.expert_prior)
+        self.validate()
+
+    def validate(self) -> None:
+        def need(ok, msg):
+            if not ok:
+                raise ConfigError(msg)
+
+        need(self.n_experts >= 1, f"n_experts must be >= 1, got {self.n_experts}")
+        need(self.n_steps >= 1, f"n_steps must be >= 1, got {self.n_steps}")
+        need(self.latent_dim >= 1, f"latent_dim must be >= 1, got {self.latent_dim}")
+        need(self.vae_layers >= 1 and self.vae_features >= 1, "vae_layers/vae_features must be >= 1")
+        depth = len(self.attention_channels)
+        need(depth >= 1 and all(c >= 1 for c in self.attention_channels),
+             "attention_channels must be a non-empty list of positive ints")
+        need(self.image_size % (2**depth) == 0 and self.image_size >= 2 ** (depth + 1),
+             f"image_size {self.image_size} must be a multiple of 2**{depth} (U-Net depth) "
+             f"and at least {2 ** (depth + 1)}")
+        need(self.image_size % (2**self.vae_layers) == 0,
+             f"image_size {self.image_size} must be divisible by 2**vae_layers")
+        need(self.sigma_x > 0, "sigma_x must be positive")
+        need(self.beta >= 0 and self.gamma >= 0 and self.lam >= 0, "beta, gamma, lam must be >= 0")
+        need(self.temperature > 0, "temperature must be positive")
+        need(self.competition in COMPETITION_MODES,
+             f"competition must be one of {COMPETITION_MODES}, got {self.competition!r}")
+        need(self.score in SCORE_FORMS, f"score must be one of {SCORE_FORMS}, got {self.score!r}")
+        need(self.expert_strategy in EXPERT_STRATEGIES,
+             f"expert_strategy must be one of {EXPERT_STRATEGIES}, got {self.expert_strategy!r}")
+        if self.expert_prior is not None:
+            need(len(self.expert_prior) == self.n_experts and all(p >= 0 for p in self.expert_prior)
+                 and sum(self.expert_prior) > 0,
+                 "expert_prior must have n_experts non-negative entries with a positive sum")
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["attention_channels"] = list(self.attention_channels)
+        if self.expert_prior is not None:
+            d["expert_prior"] = list(self.expert_prior)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> ECONConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(d) - names)
+        if unknown:
+            raise ConfigError(f"unknown model config key(s): {', '.join(unknown)}")
+        return cls(**d)

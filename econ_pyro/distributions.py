@@ -1,0 +1,46 @@
+"""Distributions used by ECON's model and guide."""
+
+from __future__ import annotations
+
+import pyro.distributions as dist
+import torch
+from torch.distributions import kl_divergence, register_kl
+
+EPS = 1e-6
+
+
+class RegionBernoulli(dist.Bernoulli):
+    """q(r_t) = Bernoulli(r~) that "samples" its mean r~ (paper sec. 5.1).
+
+    The paper replaces expectations over binary regions by the Bernoulli means
+    r~, so the guide emits r~ itself at site ``r_t``; the value is
+    differentiable (``has_rsample``), and the KL of eq. 12 is analytic.
+    """
+
+    has_rsample = True
+
+    def rsample(self, sample_shape=torch.Size()):
+        return self.probs.expand(self._extended_shape(sample_shape))
+
+    def sample(self, sample_shape=torch.Size()):
+        return self.rsample(sample_shape).detach()
+
+
+def bernoulli_kl(q: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
+    """Elementwise KL(Bernoulli(q) || Bernoulli(p)), with p clamped away from 0 and 1."""
+    p = p.clamp(EPS, 1 - EPS)
+    return torch.special.xlogy(q, q) - q * torch.log(p) \
+        + torch.special.xlogy(1 - q, 1 - q) - (1 - q) * torch.log1p(-p)
+
+
+def normal_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """Elementwise KL(N(mu, exp(logvar)) || N(0, 1)) (eq. 11)."""
+    return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)
+
+
+@register_kl(RegionBernoulli, dist.Bernoulli)
+def _kl_region_bernoulli(q, p):
+    return bernoulli_kl(q.probs, p.probs)
+
+
+__all__ = ["RegionBernoulli", "bernoulli_kl", "kl_divergence", "normal_kl"]

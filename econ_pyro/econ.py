@@ -1,0 +1,46 @@
+"""The ECON module: K experts plus the Pyro model and guide that use them."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from .competition import Competition
+from .config import ECONConfig
+from .guides import competition_guide
+from .models import layered_model
+from .nets import ExpertEnsemble
+
+
+class ECON(nn.Module):
+    """Ensemble of Competing Object Networks.
+
+    ``econ.model(x)`` / ``econ.model(batch_size=n)`` is the generative model
+    (eqs 1-8), ``econ.guide(x)`` the approximate posterior with competition
+    (sec. 5).  Both are plain Pyro programs: trace, replay or condition them
+    with ``pyro.poutine``.  Parameters are registered with ``pyro.module`` and
+    can equally be optimised with a torch optimiser over ``econ.parameters()``.
+    """
+
+    def __init__(self, config: ECONConfig | None = None, **overrides):
+        super().__init__()
+        if config is None:
+            config = ECONConfig(**overrides)
+        elif overrides:
+            config = ECONConfig.from_dict({**config.to_dict(), **overrides})
+        self.config = config
+        self.experts = ExpertEnsemble(config)
+        self.competition = Competition.from_config(config)
+        prior = torch.ones(config.n_experts) if config.expert_prior is None \
+            else torch.tensor(config.expert_prior)
+        self.register_buffer("expert_prior", prior / prior.sum(), persistent=False)
+
+    @property
+    def device(self) -> torch.device:
+        return self.expert_prior.device
+
+    def model(self, x=None, **kwargs):
+        return layered_model(self, x, **kwargs)
+
+    def guide(self, x, **kwargs):
+        return competition_guide(self, x, **kwargs)

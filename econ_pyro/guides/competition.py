@@ -1,0 +1,83 @@
+"""ECON's guide q(r, z | x, k) with the competition of experts (paper secs 4.2, 5).
+
+Inference runs front to back, t = T..1, with scope s_T = 1::
+
+    for t = T..1:
+        every expert k:  r~_k = a_k(x, s_t)              attend (eq. 9); r~_k = s_1 at t = 1
+                         z~_k ~ q(z | x, r~_k)           encode
+                         (mu_k, m~_k) = f_k(z~_k)        decode
+                         score_k = lam L_x + L_r  (or a variant, see competition.py)
+        k_t ~ softmax(-score / tau)  (or argmax)         competition (sec. 5.2)
+        r_t = r~_{k_t}                                   winner's region (RegionBernoulli)
+        z_t ~ N(mu_{k_t}(x, r_t), sigma_{k_t}^2)         winner's latent
+        s_{t-1} = s_t (1 - r_t)                          scope update (eq. 14)
+
+The competition runs without autograd; the winner's attention and encoder
+are then recomputed with gradients for its own samples only, so losing
+experts take no part in the backward pass.  The winner's decoder runs in the
+model (under replay).
+
+Ground-truth supervision (the K = 1 "generative MONet" run of Fig. 5): pass
+``gt_regions`` ``[B, T, H, W]`` with the visible mask of generative layer t at
+index t - 1; each expert's attention is then replaced by that mask (times the
+scope), and the last step still takes the remaining scope.
+"""
+
+from __future__ import annotations
+
+import pyro
+import pyro.distributions as dist
+import torch
+from pyro import poutine
+
+from ..distributions import RegionBernoulli
+from ..layers import appearance_nll, next_scope, region_kl
+
+
+def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None, batch_size=None):
+    cfg = econ.config
+    T, K = n_steps or cfg.n_steps, len(econ.experts)
+    B, size = x.shape[0], x.shape[-1]
+    pyro.module("econ", econ)
+    competition = econ.competition
+    scope = torch.ones(B, 1, size, size, device=x.device, dtype=x.dtype)
+
+    with pyro.plate("scenes", B):
+        for t in range(T, 0, -1):
+            proposal = None
+            if gt_regions is not None and t > 1:
+                proposal = scope * gt_regions[:, t - 1 : t].to(x)
+
+            # --- competition: every expert explains the scene in scope (no autograd)
+            with torch.no_grad():
+                if t == 1:  # footnote 7: the last step attends the remaining scope
+                    regions = scope.expand(K, *scope.shape)
+                elif proposal is not None:
+                    regions = proposal.expand(K, *proposal.shape)
+                else:
+                    regions = econ.experts.all("attend", x, scope)
+                mu, logvar = econ.experts.all("encode", x, regions, per_expert=(False, True))
+                z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+                appearance, shape = econ.experts.all("decode", z, per_expert=(True,))
+                l_x = appearance_nll(x, regions, appearance, cfg.sigma_x)  # [K, B]
+                l_r = region_kl(regions, scope, shape)
+                scores = competition.score(l_x, l_r, regions.flatten(-3).sum(-1),
+                                           scope.flatten(-3).sum(-1))
+            k = pyro.sample(f"k_{t}", competition.distribution(scores.T),
+                            infer={"is_competition": True, "scores": scores.T})
+
+            # --- the winner, recomputed with gradients for its own samples only
+            if t == 1:
+                region = scope
+            elif proposal is not None:
+                region = proposal
+            else:
+                region = econ.experts.select("attend", k, x, scope)
+            with poutine.scale(scale=cfg.gamma):
+                region = pyro.sample(f"r_{t}", RegionBernoulli(region).to_event(3))
+            z_loc, z_logvar = econ.experts.select("encode", k, x, region)
+            with poutine.scale(scale=cfg.beta):
+                pyro.sample(f"z_{t}", dist.Normal(z_loc, (0.5 * z_logvar).exp()).to_event(1))
+            scope = next_scope(scope, region)  # eq. 14
+            if cfg.detach_scope:
+                scope = scope.detach()

@@ -1,0 +1,115 @@
+"""The ensemble of K experts, each an attention net, encoder and decoder.
+
+Each expert's weights live in its own sub-module, so that an expert that did
+not win gets ``grad is None`` and ``torch.optim.Adam`` skips it entirely (no
+momentum drift).  Two ways to evaluate the ensemble:
+
+* :meth:`ExpertEnsemble.all` runs every expert on the same batch (the
+  competition); strategy ``"loop"`` (Python loop) or ``"vmap"``
+  (``torch.func.vmap`` over stacked weights).
+* :meth:`ExpertEnsemble.select` runs, for each sample, only the expert given
+  by a per-sample index (the winners), grouping samples by expert.
+"""
+
+from __future__ import annotations
+
+import copy
+
+import torch
+from torch import nn
+from torch.func import functional_call, stack_module_state, vmap
+
+from ..config import ECONConfig
+from .attention import AttentionUNet
+from .vae import BroadcastDecoder, Encoder
+
+
+class Expert(nn.Module):
+    def __init__(self, cfg: ECONConfig):
+        super().__init__()
+        self.attention = AttentionUNet(cfg.attention_channels)
+        self.encoder = Encoder(cfg.image_size, cfg.latent_dim, cfg.vae_layers, cfg.vae_features)
+        self.decoder = BroadcastDecoder(cfg.image_size, cfg.latent_dim, cfg.vae_layers,
+                                        cfg.vae_features)
+
+    def attend(self, x, scope):
+        return self.attention(x, scope)
+
+    def encode(self, x, region):
+        return self.encoder(x, region)
+
+    def decode(self, z):
+        return self.decoder(z)
+
+
+def _as_tuple(out):
+    return out if isinstance(out, tuple) else (out,)
+
+
+def _unwrap(outs):
+    return outs if len(outs) > 1 else outs[0]
+
+
+class ExpertEnsemble(nn.Module):
+    def __init__(self, cfg: ECONConfig):
+        super().__init__()
+        self.experts = nn.ModuleList(Expert(cfg) for _ in range(cfg.n_experts))
+        self.strategy = cfg.expert_strategy
+
+    def __len__(self) -> int:
+        return len(self.experts)
+
+    def all(self, method: str, *args, per_expert=None):
+        """Run ``method`` of every expert; outputs get a leading expert dim ``K``.
+
+        ``per_expert`` flags which ``args`` already have a leading dim ``K``
+        (one slice per expert); the others are shared by all experts.
+        """
+        per_expert = per_expert or (False,) * len(args)
+        if self.strategy == "vmap":
+            return self._all_vmap(method, args, per_expert)
+        outs = [
+            _as_tuple(getattr(e, method)(*[a[i] if p else a for a, p in zip(args, per_expert,
+                                                                            strict=True)]))
+            for i, e in enumerate(self.experts)
+        ]
+        return _unwrap(tuple(torch.stack(o) for o in zip(*outs, strict=True)))
+
+    def _all_vmap(self, method, args, per_expert):
+        params, buffers = stack_module_state(list(self.experts))
+        base = copy.deepcopy(self.experts[0]).to("meta")
+
+        def one(p, b, *a):
+            return _call_method(base, method, p, b, a)
+
+        in_dims = (0, 0, *[0 if p else None for p in per_expert])
+        return vmap(one, in_dims=in_dims, randomness="different")(params, buffers, *args)
+
+    def select(self, method: str, k: torch.Tensor, *args):
+        """Run, for each sample ``b``, expert ``k[b]``'s ``method`` on ``args[..][b]``."""
+        counts = torch.bincount(k, minlength=len(self.experts)).tolist()  # one host sync
+        used = [e for e, c in enumerate(counts) if c > 0]
+        if len(used) == 1:  # fast path: one expert for the whole batch
+            return getattr(self.experts[used[0]], method)(*args)
+        order = torch.argsort(k, stable=True)
+        chunks = [a[order].split(counts) for a in args]
+        outs = [_as_tuple(getattr(self.experts[e], method)(*[c[e] for c in chunks])) for e in used]
+        inverse = torch.empty_like(order)
+        inverse[order] = torch.arange(len(order), device=order.device)
+        return _unwrap(tuple(torch.cat(o)[inverse] for o in zip(*outs, strict=True)))
+
+
+def _call_method(base: nn.Module, method: str, params, buffers, args):
+    """``functional_call`` for a named method of ``base`` (not only ``forward``)."""
+
+    class _Bound(nn.Module):
+        def __init__(self, m):
+            super().__init__()
+            self.m = m
+
+        def forward(self, *a):
+            return getattr(self.m, method)(*a)
+
+    bound = _Bound(base)
+    pre = {f"m.{k}": v for k, v in {**params, **buffers}.items()}
+    return functional_call(bound, pre, args, strict=False)

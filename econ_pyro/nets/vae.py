@@ -1,0 +1,63 @@
+"""Expert VAE networks (App. C.2.1): conv encoder g_k and spatial-broadcast decoder f_k."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+class Encoder(nn.Module):
+    """g_k(x, r) -> (mu, log sigma^2) in R^L.
+
+    Blocks of 3x3 conv + ReLU + 2x2 max-pool on RGB + region, then FC to 4L
+    with ReLU and FC to 2L.
+    """
+
+    def __init__(self, image_size: int, latent_dim: int, layers: int = 3, features: int = 32):
+        super().__init__()
+        convs, c = [], 4
+        for _ in range(layers):
+            convs.append(nn.Conv2d(c, features, 3, padding=1))
+            c = features
+        self.convs = nn.ModuleList(convs)
+        side = image_size // 2**layers
+        self.fc1 = nn.Linear(features * side * side, 4 * latent_dim)
+        self.fc2 = nn.Linear(4 * latent_dim, 2 * latent_dim)
+
+    def forward(self, x: torch.Tensor, region: torch.Tensor):
+        h = torch.cat([x, region], dim=1)
+        for conv in self.convs:
+            h = F.max_pool2d(F.relu(conv(h)), 2)
+        mu, logvar = self.fc2(F.relu(self.fc1(h.flatten(1)))).chunk(2, dim=-1)
+        return mu, logvar
+
+
+class BroadcastDecoder(nn.Module):
+    """f_k(z) -> (appearance mu in [0,1]^{3xD}, shape m~ in [0,1]^D).
+
+    z is tiled over the image, x/y coordinate grids in [-1, 1] are appended,
+    then 3x3 conv + ReLU blocks and a 1x1 conv with sigmoid to 4 channels.
+    """
+
+    def __init__(self, image_size: int, latent_dim: int, layers: int = 3, features: int = 32):
+        super().__init__()
+        self.image_size = image_size
+        lin = torch.linspace(-1, 1, image_size)
+        yy, xx = torch.meshgrid(lin, lin, indexing="ij")
+        self.register_buffer("coords", torch.stack([xx, yy])[None], persistent=False)
+        convs, c = [], latent_dim + 2
+        for _ in range(layers):
+            convs.append(nn.Conv2d(c, features, 3, padding=1))
+            c = features
+        self.convs = nn.ModuleList(convs)
+        self.head = nn.Conv2d(c, 4, 1)
+
+    def forward(self, z: torch.Tensor):
+        s = self.image_size
+        h = torch.cat([z[:, :, None, None].expand(-1, -1, s, s),
+                       self.coords.expand(z.shape[0], -1, -1, -1)], dim=1)
+        for conv in self.convs:
+            h = F.relu(conv(h))
+        out = torch.sigmoid(self.head(h))
+        return out[:, :3], out[:, 3:]
