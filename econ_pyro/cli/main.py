@@ -1,0 +1,124 @@
+"""The ``econ-pyro`` command line: a thin layer over the library functions."""
+
+from __future__ import annotations
+
+import time
+
+import click
+
+from ..config import ConfigError
+from ..data import KINDS, DataError, SceneConfig, generate_dataset
+
+USER_ERRORS = (DataError, ConfigError)
+
+
+def _parse_count(value: str) -> tuple[int, int]:
+    """'3' -> (3, 3); '4-5' -> (4, 5)."""
+    try:
+        lo, _, hi = value.partition("-")
+        lo, hi = int(lo), int(hi or lo)
+    except ValueError:
+        raise click.BadParameter(f"expected N or MIN-MAX, got {value!r}") from None
+    if lo < 1 or hi < lo:
+        raise click.BadParameter(f"invalid object count range {value!r}")
+    return lo, hi
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="econ-pyro")
+def cli():
+    """ECON: layered generative scene models with competing experts, in Pyro.
+
+    Typical use: `econ-pyro data generate` a sprite dataset, `econ-pyro train`
+    a model, then `sample`, `decompose`, `evaluate` and `inspect` it.
+    """
+
+
+@cli.group()
+def data():
+    """Generate sprite-scene datasets with full ground truth (paper App. C.1)."""
+
+
+@data.command("generate")
+@click.option("--kind", default="unique", show_default=True,
+              help=f"Dataset kind: {', '.join(KINDS)}. unique: red circle, green square, blue "
+                   "triangle; random: object colours uniform 128..255; dsprites: square, ellipse, "
+                   "heart; lowcontrast: object colours close to the background.")
+@click.option("--n", "n", type=int, default=10000, show_default=True, help="Number of scenes.")
+@click.option("--size", type=int, default=32, show_default=True, help="Image side in pixels.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Random seed.")
+@click.option("--objects", default="3", show_default=True,
+              help="Objects per scene: N or MIN-MAX (e.g. 4-5 for out-of-distribution tests).")
+@click.option("--repeat-classes", is_flag=True,
+              help="Draw object classes independently (repeats allowed); by default each class "
+                   "appears once before any repeats.")
+@click.option("--min-scale", type=float, default=SceneConfig.min_scale, show_default=True,
+              help="Smallest object bounding-box side, as a fraction of the image side.")
+@click.option("--max-scale", type=float, default=SceneConfig.max_scale, show_default=True,
+              help="Largest object bounding-box side, as a fraction of the image side.")
+@click.option("--out", required=True, type=click.Path(file_okay=False),
+              help="Output folder (images/*.png, gt.npz, meta.json).")
+@click.option("--overwrite", is_flag=True, help="Replace a non-empty output folder.")
+def data_generate(kind, n, size, seed, objects, repeat_classes, min_scale, max_scale, out,
+                  overwrite):
+    """Generate N scenes with visible/amodal masks, classes, colours and depth order."""
+    lo, hi = _parse_count(objects)
+    try:
+        cfg = SceneConfig(kind=kind, image_size=size, min_objects=lo, max_objects=hi,
+                          repeat_classes=repeat_classes, min_scale=min_scale, max_scale=max_scale)
+        if n <= 0:
+            raise DataError(f"--n must be positive, got {n}")
+        start = time.perf_counter()
+        meta = generate_dataset(out, n, cfg, seed=seed, overwrite=overwrite)
+    except USER_ERRORS as e:
+        raise click.ClickException(str(e)) from None
+    occ = meta["occlusion"]
+    click.echo(f"wrote {n} scenes ({kind}, {size}x{size}) to {out} in "
+               f"{time.perf_counter() - start:.1f}s; {occ['occluded_fraction']:.0%} of objects "
+               f"occluded, {occ['mean_hidden_area_occluded']:.0%} of an occluded object's area "
+               "hidden on average")
+
+
+def _not_yet(name: str, issue: int):
+    raise click.ClickException(f"`econ-pyro {name}` is not implemented yet (tracked in issue "
+                               f"#{issue})")
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def sample(args):
+    """Sample scenes layer by layer with a chosen expert order (not implemented yet)."""
+    _not_yet("sample", 5)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def decompose(args):
+    """Decompose images front to back into objects with amodal shapes (not implemented yet)."""
+    _not_yet("decompose", 5)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def evaluate(args):
+    """Measure segmentation, specialisation, amodal completion and depth order (not yet)."""
+    _not_yet("evaluate", 6)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def inspect(args):
+    """Open up the Pyro traces of a trained model (not implemented yet)."""
+    _not_yet("inspect", 6)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def bench(args):
+    """Benchmark the training step and decomposition (not implemented yet)."""
+    _not_yet("bench", 8)
+
+
+from .train import train  # noqa: E402
+
+cli.add_command(train)

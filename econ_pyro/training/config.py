@@ -1,0 +1,101 @@
+"""Resolving a run's configuration: preset <- config file <- ``--set key=value``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from ..config import ConfigError, ECONConfig
+from .presets import DEFAULT_PRESET, preset_config
+
+SECTIONS = ("model", "train", "data")
+
+
+def _parse_value(text: str):
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        low = text.lower()
+        if low in ("none", "null"):
+            return None
+        if low in ("true", "false"):
+            return low == "true"
+        return text
+
+
+def _model_keys() -> set[str]:
+    return set(ECONConfig().to_dict())
+
+
+def apply_override(cfg: dict, key: str, value) -> None:
+    """Set ``section.key`` (or a bare key found in exactly one section)."""
+    if "." in key:
+        section, name = key.split(".", 1)
+        if section not in SECTIONS:
+            raise ConfigError(f"unknown config section {section!r} in {key!r}")
+    else:
+        owners = [s for s in SECTIONS if key in _known(cfg, s)]
+        if not owners:
+            raise ConfigError(f"unknown config key {key!r}")
+        section, name = owners[0], key
+    if name not in _known(cfg, section):
+        raise ConfigError(f"unknown config key {section}.{name}")
+    cfg[section][name] = value
+
+
+def _known(cfg: dict, section: str) -> set[str]:
+    return _model_keys() if section == "model" else set(cfg[section])
+
+
+def load_config_file(path) -> dict:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist")
+    text = path.read_text()
+    try:
+        if path.suffix in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ImportError:
+                raise ConfigError("YAML config files need PyYAML (pip install pyyaml); "
+                                  "or use JSON") from None
+            data = yaml.safe_load(text)
+        else:
+            data = json.loads(text)
+    except (ValueError, ImportError) as e:
+        raise ConfigError(f"cannot parse config file {path}: {e}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"config file {path} must hold a mapping")
+    return data
+
+
+def resolve_config(preset: str | None = None, config_file=None, sets=()) -> dict:
+    """The full nested run config; validated (bad keys/values raise ConfigError)."""
+    file_cfg = load_config_file(config_file) if config_file else {}
+    cfg = preset_config(preset or file_cfg.get("preset") or DEFAULT_PRESET)
+    for section in SECTIONS:
+        for k, v in (file_cfg.get(section) or {}).items():
+            apply_override(cfg, f"{section}.{k}", v)
+    for item in sets:
+        if "=" not in item:
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        k, v = item.split("=", 1)
+        apply_override(cfg, k.strip(), _parse_value(v.strip()))
+    validate(cfg)
+    return cfg
+
+
+def validate(cfg: dict) -> ECONConfig:
+    model = ECONConfig.from_dict(cfg["model"])
+    tr = cfg["train"]
+    for key in ("lr", "batch_size", "eval_every", "val_size", "log_every", "checkpoint_every"):
+        if not isinstance(tr[key], int | float) or tr[key] <= 0:
+            raise ConfigError(f"train.{key} must be a positive number, got {tr[key]!r}")
+    if tr["nan"] not in ("stop", "skip"):
+        raise ConfigError(f"train.nan must be 'stop' or 'skip', got {tr['nan']!r}")
+    if tr["device"] not in ("auto", "cpu", "cuda"):
+        raise ConfigError(f"train.device must be auto, cpu or cuda, got {tr['device']!r}")
+    if tr["supervise_regions"] and cfg["data"]["path"] is None and \
+            cfg["data"]["max_objects"] + 1 != model.n_steps:
+        raise ConfigError("supervise_regions needs n_steps = number of objects + 1")
+    return model

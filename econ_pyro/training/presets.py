@@ -1,0 +1,89 @@
+"""Named training presets.  Every value can be overridden with ``--set``."""
+
+from __future__ import annotations
+
+import copy
+
+TRAIN_DEFAULTS = {
+    "lr": 5e-4,  # App. C.3
+    "batch_size": 32,
+    "seed": 0,
+    "max_steps": None,  # None: until the lr schedule stops training
+    "max_time": None,  # seconds
+    "eval_every": 100,  # validation loss every 100 iterations (App. C.3)
+    "val_size": 100,
+    "patience": 5,  # evaluations without improvement before the lr is divided
+    "lr_factor": 0.31622776601683794,  # 1 / sqrt(10)
+    "max_lr_decreases": 5,  # stop after the 5th decrease
+    "log_every": 10,
+    "checkpoint_every": 100,
+    "nan": "stop",  # "stop" or "skip" the batch
+    "device": "auto",
+    # competition temperature: geometric anneal from start to end over anneal_steps
+    "temperature_start": None,  # None: model.temperature throughout
+    "temperature_end": 1.0,
+    "anneal_steps": 1500,
+}
+DATA_DEFAULTS = {"kind": "unique", "path": None, "min_objects": 3, "max_objects": 3}
+
+_CPU_NETS = {"image_size": 32, "attention_channels": [8, 16, 16], "vae_layers": 3,
+             "vae_features": 16, "latent_dim": 3}
+
+PRESETS = {
+    "cpu-unique": {
+        "description": "CPU default: unique colours, 32x32, small nets, area-normalised score",
+        "model": {**_CPU_NETS, "beta": 1.0, "gamma": 0.5, "sigma_x": 0.1, "score": "area",
+                  "lam": 1.0},
+        "train": {"lr": 1e-3, "temperature_start": 3000.0, "max_time": 3600},
+        "data": {"kind": "unique"},
+    },
+    "cpu-random": {
+        "description": "random colours, 32x32, small nets, L_r-only competition (as in the paper)",
+        "model": {**_CPU_NETS, "beta": 1.0, "gamma": 1.0, "sigma_x": 0.1, "score": "region"},
+        "train": {"lr": 1e-3, "temperature_start": 300.0, "max_time": 7200},
+        "data": {"kind": "random"},
+    },
+    "paper-unique": {
+        "description": "App. C.4 best unique-colour model (64x64; a GPU job)",
+        "model": {"image_size": 64, "attention_channels": [32, 64, 64, 64], "latent_dim": 2,
+                  "vae_layers": 4, "vae_features": 32, "beta": 9.54, "gamma": 0.52,
+                  "score": "paper", "lam": 1.0, "competition": "stochastic"},
+        "train": {},
+        "data": {"kind": "unique"},
+    },
+    "paper-random": {
+        "description": "App. C.4 best random-colour model (64x64; a GPU job)",
+        "model": {"image_size": 64, "attention_channels": [32, 64, 64, 64], "latent_dim": 5,
+                  "vae_layers": 3, "vae_features": 32, "beta": 1.0, "gamma": 3.26,
+                  "score": "region", "competition": "stochastic"},
+        "train": {},
+        "data": {"kind": "random"},
+    },
+    "monet-k1": {
+        "description": "K = 1 with ground-truth regions (the generative MONet of Fig. 5)",
+        "model": {**_CPU_NETS, "n_experts": 1, "beta": 1.0, "gamma": 0.5, "sigma_x": 0.1},
+        "train": {"lr": 1e-3, "supervise_regions": True, "max_time": 1800},
+        "data": {"kind": "unique"},
+    },
+    "smoke": {
+        "description": "seconds-long run for tests",
+        "model": {"image_size": 16, "attention_channels": [4, 8], "vae_layers": 2,
+                  "vae_features": 4, "latent_dim": 2, "sigma_x": 0.2},
+        "train": {"batch_size": 8, "max_steps": 20, "eval_every": 10, "val_size": 8,
+                  "log_every": 5, "checkpoint_every": 10},
+        "data": {"kind": "unique"},
+    },
+}
+DEFAULT_PRESET = "cpu-unique"
+
+
+def preset_config(name: str) -> dict:
+    """Full nested config ``{"model", "train", "data", "preset"}`` of a preset."""
+    from ..config import ConfigError
+
+    if name not in PRESETS:
+        raise ConfigError(f"unknown preset {name!r}; choose one of {', '.join(PRESETS)}")
+    p = copy.deepcopy(PRESETS[name])
+    return {"preset": name, "model": p["model"],
+            "train": {**TRAIN_DEFAULTS, "supervise_regions": False, **p["train"]},
+            "data": {**DATA_DEFAULTS, **p["data"]}}

@@ -1,0 +1,315 @@
+"""The training loop: schedule (App. C.3), checkpoints, resume, logs, interruption."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import platform
+import signal
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyro
+import torch
+
+from .. import __version__
+from ..config import ConfigError, ECONConfig
+from ..data import DataError, ImageFolder, ProceduralScenes, SceneConfig, SceneDataset
+from ..econ import ECON
+from ..infer import ECONELBO, train_step
+from .config import validate
+
+
+class TrainingError(RuntimeError):
+    """Training stopped for a reason the user must see (e.g. a NaN loss)."""
+
+
+def temperature_at(train_cfg: dict, model_cfg: ECONConfig, step: int) -> float:
+    """Competition temperature: geometric anneal start -> end over anneal_steps."""
+    start = train_cfg.get("temperature_start")
+    if start is None:
+        return model_cfg.temperature
+    end, n = train_cfg["temperature_end"], max(int(train_cfg["anneal_steps"]), 1)
+    return float(start * (end / start) ** min(step / n, 1.0))
+
+
+def _device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ConfigError("train.device=cuda but CUDA is not available")
+    return torch.device(name)
+
+
+class _Data:
+    """Training batches by step index and a fixed validation set."""
+
+    def __init__(self, cfg: dict, image_size: int, batch_size: int, seed: int, val_size: int):
+        d = cfg["data"]
+        self.path = d["path"]
+        if self.path is None:
+            scene_cfg = SceneConfig(kind=d["kind"], image_size=image_size,
+                                    min_objects=d["min_objects"], max_objects=d["max_objects"])
+            self.train = ProceduralScenes(scene_cfg, batch_size, seed)
+            self.val = SceneDataset.generate(val_size, scene_cfg, seed=(seed, 2**31 - 1))
+            self.folder = None
+        else:
+            path = Path(self.path)
+            if not path.is_dir():
+                raise DataError(f"data folder {path} does not exist")
+            ds = SceneDataset.from_folder(path) if (path / "gt.npz").exists() \
+                else ImageFolder(path, image_size)
+            n = len(ds)
+            n_val = min(val_size, max(n // 10, 1))
+            if n - n_val < 1:
+                raise DataError(f"data folder {path} has too few images ({n}) to hold out "
+                                "a validation split")
+            self.folder, self.n_train, self.batch_size, self.seed = ds, n - n_val, batch_size, seed
+            self.val = [ds[i] for i in range(n - n_val, n)]
+        self.image_size = image_size
+
+    def batch(self, step: int) -> dict:
+        if self.folder is None:
+            return self.train.batch(step)
+        g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
+        idx = torch.randint(0, self.n_train, (self.batch_size,), generator=g).tolist()
+        items = [self.folder[i] for i in idx]
+        return {k: torch.stack([it[k] for it in items]) for k in items[0]}
+
+    def val_batches(self, batch_size: int):
+        if self.folder is None:
+            t = self.val.tensors
+            n = len(self.val)
+            for i in range(0, n, batch_size):
+                yield {k: v[i:i + batch_size] for k, v in t.items()}
+        else:
+            for i in range(0, len(self.val), batch_size):
+                items = self.val[i:i + batch_size]
+                yield {k: torch.stack([it[k] for it in items]) for k in items[0]}
+
+
+def _atomic_save(obj, path: Path) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def load_checkpoint(path) -> dict:
+    path = Path(path)
+    if path.is_dir():
+        path = path / "last.pt"
+    if not path.is_file():
+        raise ConfigError(f"no checkpoint at {path}")
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as e:  # corrupted / foreign file
+        raise ConfigError(f"cannot load checkpoint {path}: {e}") from None
+
+
+def load(run_or_ckpt, which: str = "last") -> ECON:
+    """A ready (eval-mode) ECON from a run folder or checkpoint file."""
+    p = Path(run_or_ckpt)
+    ckpt = load_checkpoint(p / f"{which}.pt" if p.is_dir() else p)
+    econ = ECON(ECONConfig.from_dict(ckpt["config"]["model"]))
+    econ.load_state_dict(ckpt["model"])
+    return econ.eval()
+
+
+@contextmanager
+def _interruptible():
+    """Turn SIGINT/SIGTERM into a flag checked between steps."""
+    state = {"stop": None}
+
+    def handler(signum, frame):
+        state["stop"] = signal.Signals(signum).name
+
+    old = {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield state
+    finally:
+        for s, h in old.items():
+            signal.signal(s, h)
+
+
+class Trainer:
+    def __init__(self, cfg: dict, out, resume: bool = False, log=print):
+        self.cfg, self.out, self.log = cfg, Path(out), log
+        self.model_cfg = validate(cfg)
+        tr = cfg["train"]
+        self.tr = tr
+        self.device = _device(tr["device"])
+        pyro.set_rng_seed(tr["seed"])
+        self.econ = ECON(self.model_cfg).to(self.device)
+        self.opt = torch.optim.Adam(self.econ.parameters(), lr=tr["lr"])
+        self.data = _Data(cfg, self.model_cfg.image_size, tr["batch_size"], tr["seed"],
+                          tr["val_size"])
+        self.elbo = ECONELBO()
+        self.state = {"step": 0, "best_val": math.inf, "bad_evals": 0, "lr_decreases": 0,
+                      "elapsed": 0.0, "lr": tr["lr"], "done": None}
+        if resume:
+            self._restore(load_checkpoint(self.out / "last.pt"))
+        else:
+            self.out.mkdir(parents=True, exist_ok=True)
+            if (self.out / "last.pt").exists():
+                raise ConfigError(f"run folder {self.out} already holds a run; use --resume "
+                                  "or another --out")
+        (self.out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n")
+
+    # ---- checkpoints
+    def _checkpoint(self) -> dict:
+        return {"model": self.econ.state_dict(), "optimizer": self.opt.state_dict(),
+                "state": dict(self.state), "config": self.cfg,
+                "rng": {"torch": torch.get_rng_state(),
+                        "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available()
+                        else []},
+                "versions": {"econ_pyro": __version__, "torch": torch.__version__,
+                             "pyro": pyro.__version__, "python": platform.python_version()}}
+
+    def save(self, name: str = "last") -> None:
+        _atomic_save(self._checkpoint(), self.out / f"{name}.pt")
+
+    def _restore(self, ckpt: dict) -> None:
+        if ckpt["config"]["model"] != self.cfg["model"]:
+            raise ConfigError("checkpoint was trained with a different model config; "
+                              "resume with the run's own config")
+        self.econ.load_state_dict(ckpt["model"])
+        self.opt.load_state_dict(ckpt["optimizer"])
+        self.state.update(ckpt["state"])
+        self.state["done"] = None
+        torch.set_rng_state(ckpt["rng"]["torch"])
+        if ckpt["rng"]["cuda"]:
+            torch.cuda.set_rng_state_all(ckpt["rng"]["cuda"])
+
+    # ---- evaluation
+    def _inputs(self, batch: dict) -> tuple[torch.Tensor, dict]:
+        x = batch["image"].to(self.device)
+        if x.shape[-1] != self.model_cfg.image_size:
+            raise DataError(f"images are {x.shape[-1]}px but the model expects "
+                            f"{self.model_cfg.image_size}px")
+        kw = {}
+        if self.tr["supervise_regions"]:
+            if "visible" not in batch:
+                raise DataError("supervise_regions needs a dataset with ground-truth masks")
+            kw["gt_regions"] = batch["visible"].to(self.device)
+        return x, kw
+
+    @torch.no_grad()
+    def validate(self) -> float:
+        total, n = 0.0, 0
+        for batch in self.data.val_batches(self.tr["batch_size"]):
+            x, kw = self._inputs(batch)
+            res = self.elbo.compute(self.econ.model, self.econ.guide, x, **kw)
+            total += res.loss.item() * len(x)
+            n += len(x)
+        return total / n
+
+    # ---- the loop
+    def _log_metrics(self, rec: dict) -> None:
+        with open(self.out / "metrics.jsonl", "a") as f:
+            f.write(json.dumps(rec) + "\n")
+
+    def run(self) -> dict:
+        tr, st = self.tr, self.state
+        K, T = self.model_cfg.n_experts, self.model_cfg.n_steps
+        wins = torch.zeros(T, K, dtype=torch.long)
+        acc = {"loss": 0.0, "L_x": torch.zeros(T), "L_z": torch.zeros(T), "L_r": torch.zeros(T)}
+        n_acc, t_log = 0, time.perf_counter()
+        t0 = time.perf_counter() - st["elapsed"]
+        with _interruptible() as sig:
+            while True:
+                st["elapsed"] = time.perf_counter() - t0
+                if tr["max_steps"] is not None and st["step"] >= tr["max_steps"]:
+                    st["done"] = "max_steps"
+                elif tr["max_time"] is not None and st["elapsed"] >= tr["max_time"]:
+                    st["done"] = "max_time"
+                elif st["lr_decreases"] >= tr["max_lr_decreases"]:
+                    st["done"] = "lr_schedule"
+                elif sig["stop"]:
+                    st["done"] = f"interrupted ({sig['stop']})"
+                if st["done"]:
+                    break
+                step = st["step"]
+                self.econ.competition.temperature = temperature_at(tr, self.model_cfg, step)
+                x, kw = self._inputs(self.data.batch(step))
+                res = train_step(self.econ, self.opt, x, self.elbo, **kw) \
+                    if tr["nan"] == "stop" else self._guarded_step(x, kw)
+                loss = res.loss.item()
+                if not math.isfinite(loss):
+                    if tr["nan"] == "stop":
+                        raise TrainingError(
+                            f"loss became {loss} at step {step}; stopped. The last good "
+                            f"checkpoint is {self.out / 'last.pt'} (try a lower lr, or "
+                            "--set train.nan=skip)")
+                    self.log(f"step {step}: non-finite loss, batch skipped")
+                else:
+                    acc["loss"] += loss
+                    for k in ("L_x", "L_z", "L_r"):
+                        acc[k] += getattr(res, k).detach().cpu()
+                    wins += torch.nn.functional.one_hot(res.winners.cpu(), K).sum(1)
+                    n_acc += 1
+                st["step"] = step + 1
+                if st["step"] % tr["log_every"] == 0 and n_acc:
+                    dt = time.perf_counter() - t_log
+                    rec = {"step": st["step"], "loss": acc["loss"] / n_acc,
+                           **{k: (acc[k] / n_acc).tolist() for k in ("L_x", "L_z", "L_r")},
+                           "winners": wins.tolist(), "lr": self.opt.param_groups[0]["lr"],
+                           "temperature": self.econ.competition.temperature,
+                           "images_per_s": n_acc * tr["batch_size"] / dt,
+                           "elapsed": time.perf_counter() - t0}
+                    self._log_metrics(rec)
+                    self.log(f"step {rec['step']:6d}  loss {rec['loss']:10.2f}  "
+                             f"lr {rec['lr']:.2e}  tau {rec['temperature']:8.2f}  "
+                             f"{rec['images_per_s']:6.1f} img/s  winners(t=T..1) "
+                             + " ".join(f"t{T - i}:" + "/".join(map(str, row.tolist()))
+                                        for i, row in enumerate(wins.flip(0))))
+                    wins.zero_()
+                    acc = {"loss": 0.0, **{k: torch.zeros(T) for k in ("L_x", "L_z", "L_r")}}
+                    n_acc, t_log = 0, time.perf_counter()
+                if st["step"] % tr["eval_every"] == 0:
+                    self._evaluate(t0)
+                elif st["step"] % tr["checkpoint_every"] == 0:
+                    self.save("last")
+            st["elapsed"] = time.perf_counter() - t0
+            self.save("last")
+        self.log(f"stopped: {st['done']} after {st['step']} steps, {st['elapsed']:.0f}s; "
+                 f"checkpoint {self.out / 'last.pt'}")
+        return dict(st)
+
+    def _guarded_step(self, x, kw):
+        """Like train_step, but skips the optimiser step on a non-finite loss."""
+        self.opt.zero_grad(set_to_none=True)
+        res = self.elbo.compute(self.econ.model, self.econ.guide, x, **kw)
+        if torch.isfinite(res.loss):
+            res.loss.backward()
+            self.opt.step()
+        res.guide_trace = res.model_trace = None
+        return res
+
+    def _evaluate(self, t0: float) -> None:
+        st, tr = self.state, self.tr
+        val = self.validate()
+        improved = val < st["best_val"]
+        if improved:
+            st["best_val"], st["bad_evals"] = val, 0
+        else:
+            st["bad_evals"] += 1
+            if st["bad_evals"] >= tr["patience"]:
+                st["lr_decreases"] += 1
+                st["bad_evals"] = 0
+                for g in self.opt.param_groups:
+                    g["lr"] *= tr["lr_factor"]
+        st["lr"] = self.opt.param_groups[0]["lr"]
+        self._log_metrics({"step": st["step"], "val_loss": val, "best_val": st["best_val"],
+                           "lr": st["lr"], "lr_decreases": st["lr_decreases"],
+                           "elapsed": time.perf_counter() - t0})
+        self.log(f"step {st['step']:6d}  validation loss {val:.2f} (best {st['best_val']:.2f})")
+        self.save("last")
+        if improved:
+            self.save("best")
+
+
+def train(cfg: dict, out, resume: bool = False, log=print) -> dict:
+    """Train ECON with the resolved config ``cfg`` into run folder ``out``."""
+    return Trainer(cfg, out, resume=resume, log=log).run()
