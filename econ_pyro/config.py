@@ -57,7 +57,8 @@ class ECONConfig:
         need(self.n_experts >= 1, f"n_experts must be >= 1, got {self.n_experts}")
         need(self.n_steps >= 1, f"n_steps must be >= 1, got {self.n_steps}")
         need(self.latent_dim >= 1, f"latent_dim must be >= 1, got {self.latent_dim}")
-        need(self.vae_layers >= 1 and self.vae_features >= 1, "vae_layers/vae_features must be >= 1")
+        need(self.vae_layers >= 1 and self.vae_features >= 1,
+             "vae_layers and vae_features must be >= 1")
         depth = len(self.attention_channels)
         need(depth >= 1 and all(c >= 1 for c in self.attention_channels),
              "attention_channels must be a non-empty list of positive ints")

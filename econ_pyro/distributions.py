@@ -19,10 +19,10 @@ class RegionBernoulli(dist.Bernoulli):
 
     has_rsample = True
 
-    def rsample(self, sample_shape=torch.Size()):
-        return self.probs.expand(self._extended_shape(sample_shape))
+    def rsample(self, sample_shape=()):
+        return self.probs.expand(self._extended_shape(torch.Size(sample_shape)))
 
-    def sample(self, sample_shape=torch.Size()):
+    def sample(self, sample_shape=()):
         return self.rsample(sample_shape).detach()
 
 

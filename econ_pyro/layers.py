@@ -12,11 +12,14 @@ from .distributions import bernoulli_kl
 
 
 def next_scope(scope: torch.Tensor, region: torch.Tensor) -> torch.Tensor:
-    """Scope one layer further back: s_{t-1} = s_t (1 - r_t) (eq. 1 / eq. 14).
+    """Scope one layer further back: s_{t-1} = s_t - r_t.
 
-    For binary regions r_t = s_t m_t this equals s_t (1 - m_t) (eq. 1).
+    With r_t = s_t m_t this is s_t (1 - m_t) (eq. 1).  In the guide the region
+    is r~_t = s_t a_t with a_t the attention map, so this is s_t (1 - a_t):
+    eq. 14 applied to the attention (identical to eq. 14 for binary scopes).
+    It keeps sum_t r_t + s_0 = 1 exactly, also for soft regions.
     """
-    return scope * (1 - region)
+    return (scope - region).clamp_min(0)
 
 
 def appearance_nll(x, region, appearance, sigma_x: float) -> torch.Tensor:
@@ -54,3 +57,4 @@ def regions_from_shapes(shapes) -> list[torch.Tensor]:
         regions[t] = scope * shapes[t]
         scope = next_scope(scope, regions[t])
     return regions
+

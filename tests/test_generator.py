@@ -33,7 +33,8 @@ def test_random_colours_range():
 
 def test_dsprites_classes():
     s = generate_scenes(100, SceneConfig(kind="dsprites"), seed=0)
-    assert set(np.unique(s.classes[:, 1:])) == {CLASS_IDS[c] for c in ("square", "ellipse", "heart")}
+    expected = {CLASS_IDS[c] for c in ("square", "ellipse", "heart")}
+    assert set(np.unique(s.classes[:, 1:])) == expected
 
 
 @pytest.mark.parametrize("kind", ["unique", "random", "dsprites", "lowcontrast"])

@@ -2,8 +2,16 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from econ_pyro.data import (DataError, ImageFolder, SceneConfig, SceneDataset, generate_dataset,
-                            generate_scenes, load_image, read_dataset)
+from econ_pyro.data import (
+    DataError,
+    ImageFolder,
+    SceneConfig,
+    SceneDataset,
+    generate_dataset,
+    generate_scenes,
+    load_image,
+    read_dataset,
+)
 
 
 def test_round_trip(tmp_path):

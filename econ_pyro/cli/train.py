@@ -10,7 +10,8 @@ import click
 
 from ..config import ConfigError
 from ..data import DataError
-from ..training import DEFAULT_PRESET, PRESETS, TrainingError, resolve_config, train as run_train
+from ..training import DEFAULT_PRESET, PRESETS, TrainingError, resolve_config
+from ..training import train as run_train
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -53,7 +54,7 @@ def train(preset, config_file, sets, data_dir, out, max_steps, max_time, device,
                 extra.append(f"train.max_steps={max_steps}")
             if max_time is not None:
                 extra.append(f"train.max_time={max_time}")
-            from ..training.config import apply_override, validate, _parse_value
+            from ..training.config import _parse_value, apply_override, validate
             for item in extra:
                 k, _, v = item.partition("=")
                 apply_override(cfg, k, _parse_value(v))

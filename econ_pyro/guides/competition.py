@@ -3,14 +3,14 @@
 Inference runs front to back, t = T..1, with scope s_T = 1::
 
     for t = T..1:
-        every expert k:  r~_k = a_k(x, s_t)              attend (eq. 9); r~_k = s_1 at t = 1
+        every expert k:  r~_k = s_t a_k(x, s_t)          attend (eq. 9); r~_k = s_1 at t = 1
                          z~_k ~ q(z | x, r~_k)           encode
                          (mu_k, m~_k) = f_k(z~_k)        decode
                          score_k = lam L_x + L_r  (or a variant, see competition.py)
         k_t ~ softmax(-score / tau)  (or argmax)         competition (sec. 5.2)
         r_t = r~_{k_t}                                   winner's region (RegionBernoulli)
         z_t ~ N(mu_{k_t}(x, r_t), sigma_{k_t}^2)         winner's latent
-        s_{t-1} = s_t (1 - r_t)                          scope update (eq. 14)
+        s_{t-1} = s_t (1 - a_{k_t}) = s_t - r_t         scope update (eq. 14)
 
 The competition runs without autograd; the winner's attention and encoder
 are then recomputed with gradients for its own samples only, so losing
@@ -28,9 +28,9 @@ from __future__ import annotations
 import pyro
 import pyro.distributions as dist
 import torch
-from pyro import poutine
 
 from ..distributions import RegionBernoulli
+from ..handlers import weight
 from ..layers import appearance_nll, next_scope, region_kl
 
 
@@ -73,10 +73,10 @@ def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None, b
                 region = proposal
             else:
                 region = econ.experts.select("attend", k, x, scope)
-            with poutine.scale(scale=cfg.gamma):
+            with weight(cfg.gamma):
                 region = pyro.sample(f"r_{t}", RegionBernoulli(region).to_event(3))
             z_loc, z_logvar = econ.experts.select("encode", k, x, region)
-            with poutine.scale(scale=cfg.beta):
+            with weight(cfg.beta):
                 pyro.sample(f"z_{t}", dist.Normal(z_loc, (0.5 * z_logvar).exp()).to_event(1))
             scope = next_scope(scope, region)  # eq. 14
             if cfg.detach_scope:

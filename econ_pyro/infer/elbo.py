@@ -4,7 +4,7 @@ The guide is traced, the model replayed against it, and every site pair
 contributes its analytic term, weighted by the site's ``scale`` (beta for
 ``z_t``, gamma for ``r_t``)::
 
-    loss = mean_b sum_t [ L_x,t + beta KL(q(z_t) || p(z_t)) + gamma KL(q(r_t) || p(r_t | s_t, z_t)) ]
+    loss = mean_b sum_t [L_x,t + beta KL(q(z_t) || p(z_t)) + gamma KL(q(r_t) || p(r_t | s_t, z_t))]
 
 The competition sites ``k_t`` are skipped: the winner is a selection, not a
 trained quantity (the paper conditions the ELBO on k_{1:T}).  Nothing here
@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 import torch
 from pyro import poutine
+from pyro.infer import ELBO
 from pyro.poutine.util import site_is_subsample
 from torch.distributions import kl_divergence
 
@@ -40,16 +41,21 @@ def _step(name: str) -> tuple[str, int]:
     return prefix, int(t)
 
 
-class ECONELBO:
+class ECONELBO(ELBO):
     """The class-conditional ELBO of eq. 13 with the winners of the competition.
 
     Usable directly (:meth:`compute`) or as the ``loss`` of ``pyro.infer.SVI``.
     """
 
-    def compute(self, model, guide, *args, **kwargs) -> ELBOResult:
+    def _get_trace(self, model, guide, args, kwargs):
+        """Trace the guide, then the model replayed against it."""
         guide_trace = poutine.trace(guide).get_trace(*args, **kwargs)
         model_trace = poutine.trace(poutine.replay(model, trace=guide_trace)).get_trace(
             *args, **kwargs)
+        return model_trace, guide_trace
+
+    def compute(self, model, guide, *args, **kwargs) -> ELBOResult:
+        model_trace, guide_trace = self._get_trace(model, guide, args, kwargs)
         per_image = {"x": {}, "z": {}, "r": {}}
         winners = {}
         total = 0.0
@@ -72,8 +78,9 @@ class ECONELBO:
         def stack(d):
             return torch.stack([d[t].mean() for t in steps]) if d else torch.zeros(len(steps))
 
-        return ELBOResult(loss=total.mean(), L_x=stack(per_image["x"]), L_z=stack(per_image["z"]),
-                          L_r=stack(per_image["r"]), winners=torch.stack([winners[t] for t in steps]),
+        return ELBOResult(loss=total.mean(), L_x=stack(per_image["x"]),
+                          L_z=stack(per_image["z"]), L_r=stack(per_image["r"]),
+                          winners=torch.stack([winners[t] for t in steps]),
                           guide_trace=guide_trace, model_trace=model_trace)
 
     # pyro.infer.SVI interface

@@ -10,7 +10,7 @@ Read top to bottom next to the paper::
     for t = T..1:
         r_t ~ Bernoulli(s_t * m~_t)                    region (eq. 7)
         x  : appearance likelihood of step t (eq. 10), when x is observed
-        s_{t-1} = s_t (1 - r_t)                        scope (eq. 1)
+        s_{t-1} = s_t - r_t  (= s_t (1 - m_t))          scope (eq. 1)
     x ~ N(sum_t r_t mu_t, sigma_x^2)                   image (eq. 6), when x is not observed
 
 Sites: ``k_t``, ``z_t`` (scaled by beta), ``r_t`` (scaled by gamma), the
@@ -25,12 +25,14 @@ from __future__ import annotations
 import pyro
 import pyro.distributions as dist
 import torch
-from pyro import poutine
 
+from ..handlers import weight
 from ..layers import appearance_nll, composite, next_scope
 
 
-def layered_model(econ, x=None, *, batch_size: int | None = None, n_steps: int | None = None):
+def layered_model(econ, x=None, *, batch_size: int | None = None, n_steps: int | None = None,
+                  gt_regions=None):
+    """The generative model; ``gt_regions`` is accepted for symmetry with the guide (unused)."""
     cfg = econ.config
     T = n_steps or cfg.n_steps
     if x is None and batch_size is None:
@@ -46,7 +48,7 @@ def layered_model(econ, x=None, *, batch_size: int | None = None, n_steps: int |
     with pyro.plate("scenes", B):
         for t in range(1, T + 1):
             k = pyro.sample(f"k_{t}", dist.Categorical(prior))
-            with poutine.scale(scale=cfg.beta):
+            with weight(cfg.beta):
                 z = pyro.sample(f"z_{t}", dist.Normal(z_loc, 1.0).to_event(1))
             appearance, shape = econ.experts.select("decode", k, z)  # eqs 4-5
             shapes.append(pyro.deterministic(f"shape_{t}", shape, event_dim=3))
@@ -55,7 +57,7 @@ def layered_model(econ, x=None, *, batch_size: int | None = None, n_steps: int |
         scope = torch.ones(B, 1, size, size, device=device)  # s_T = 1
         regions = [None] * T
         for t in range(T, 0, -1):
-            with poutine.scale(scale=cfg.gamma):
+            with weight(cfg.gamma):
                 region = pyro.sample(f"r_{t}", dist.Bernoulli(scope * shapes[t - 1]).to_event(3))
             if x is not None:  # eq. 10, the per-step form of eq. 6
                 pyro.factor(f"x_{t}", -appearance_nll(x, region, appearances[t - 1], cfg.sigma_x))
