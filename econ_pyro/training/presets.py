@@ -34,7 +34,8 @@ PRESETS = {
         "description": "CPU default: unique colours, 32x32, small nets, area-normalised score",
         "model": {**_CPU_NETS, "beta": 1.0, "gamma": 0.5, "sigma_x": 0.1, "score": "area",
                   "lam": 1.0},
-        "train": {"lr": 1e-3, "temperature_start": 3000.0, "max_time": 3600},
+        "train": {"lr": 1e-3, "temperature_start": 3000.0, "temperature_end": 100.0,
+                  "anneal_steps": 2000, "max_time": 3600},
         "data": {"kind": "unique"},
     },
     "cpu-random": {

@@ -105,7 +105,7 @@ def load_checkpoint(path) -> dict:
     try:
         return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as e:  # corrupted / foreign file
-        raise ConfigError(f"cannot load checkpoint {path}: {e}") from None
+        raise ConfigError(f"cannot load checkpoint {path}: {str(e).splitlines()[0]}") from None
 
 
 def load(run_or_ckpt, which: str = "last") -> ECON:
@@ -164,7 +164,7 @@ class Trainer:
                 "rng": {"torch": torch.get_rng_state(),
                         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available()
                         else []},
-                "versions": {"econ_pyro": __version__, "torch": torch.__version__,
+                "versions": {"econ_pyro": __version__, "torch": str(torch.__version__),
                              "pyro": pyro.__version__, "python": platform.python_version()}}
 
     def save(self, name: str = "last") -> None:

@@ -1,0 +1,159 @@
+import json
+import math
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import torch
+from click.testing import CliRunner
+
+from econ_pyro.cli.main import cli
+from econ_pyro.training import TrainingError, load, resolve_config, temperature_at, train
+from econ_pyro.training import trainer as trainer_mod
+
+
+def _smoke(**train_kw):
+    cfg = resolve_config("smoke")
+    cfg["train"].update(train_kw)
+    return cfg
+
+
+def _losses(run):
+    recs = [json.loads(l) for l in (run / "metrics.jsonl").read_text().splitlines()]
+    return [(r["step"], r["loss"]) for r in recs if "loss" in r], recs
+
+
+def test_smoke_train_writes_run(tmp_path):
+    res = CliRunner().invoke(cli, ["train", "--preset", "smoke", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    run = tmp_path / "r"
+    for f in ("last.pt", "best.pt", "config.json", "metrics.jsonl"):
+        assert (run / f).exists(), f
+    losses, recs = _losses(run)
+    assert [s for s, _ in losses] == [5, 10, 15, 20]
+    assert all(math.isfinite(v) for _, v in losses)
+    assert any("val_loss" in r for r in recs)
+    assert len(recs[0]["winners"]) == 4 and len(recs[0]["winners"][0]) == 4
+    econ = load(run)
+    assert econ.config.image_size == 16 and not econ.training
+
+
+def test_resume_reproduces_uninterrupted_run(tmp_path):
+    train(_smoke(max_steps=20), tmp_path / "a", log=lambda *_: None)
+    train(_smoke(max_steps=10), tmp_path / "b", log=lambda *_: None)
+    cfg = json.loads((tmp_path / "b" / "config.json").read_text())
+    cfg["train"]["max_steps"] = 20
+    train(cfg, tmp_path / "b", resume=True, log=lambda *_: None)
+    a, _ = _losses(tmp_path / "a")
+    b, _ = _losses(tmp_path / "b")
+    assert a == b
+    wa = torch.load(tmp_path / "a" / "last.pt", weights_only=True)["model"]
+    wb = torch.load(tmp_path / "b" / "last.pt", weights_only=True)["model"]
+    assert all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+def test_sigint_saves_resumable_checkpoint(tmp_path):
+    run = tmp_path / "r"
+    proc = subprocess.Popen([sys.executable, "-m", "econ_pyro.cli", "train", "--preset", "smoke",
+                             "--max-steps", "100000", "--out", str(run)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    deadline = time.time() + 120
+    while not (run / "metrics.jsonl").exists() and time.time() < deadline:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out
+    assert "interrupted (SIGINT)" in out and "Traceback" not in out
+    ckpt = torch.load(run / "last.pt", weights_only=True)
+    assert ckpt["state"]["step"] >= 5
+    res = CliRunner().invoke(cli, ["train", "--resume", str(run),
+                                   "--max-steps", str(ckpt["state"]["step"] + 2)])
+    assert res.exit_code == 0, res.output
+
+
+def _nan_after(n):
+    real = trainer_mod.train_step
+    calls = {"n": 0}
+
+    def fake(econ, opt, x, elbo=None, **kw):
+        res = real(econ, opt, x, elbo, **kw)
+        calls["n"] += 1
+        if calls["n"] > n:
+            res.loss = torch.tensor(float("nan"))
+        return res
+    return fake
+
+
+def test_nan_stops_and_keeps_last_good_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setattr(trainer_mod, "train_step", _nan_after(12))
+    with pytest.raises(TrainingError, match="loss became nan at step 12"):
+        train(_smoke(max_steps=30), tmp_path / "r", log=lambda *_: None)
+    assert torch.load(tmp_path / "r" / "last.pt", weights_only=True)["state"]["step"] == 10
+
+
+def test_nan_skip_mode(tmp_path, monkeypatch):
+    real = trainer_mod.ECONELBO.compute
+    calls = {"n": 0}
+
+    def compute(self, *a, **kw):
+        res = real(self, *a, **kw)
+        calls["n"] += 1
+        if calls["n"] == 3:
+            res.loss = res.loss * float("nan")
+        return res
+    monkeypatch.setattr(trainer_mod.ECONELBO, "compute", compute)
+    logs = []
+    state = train(_smoke(max_steps=8, nan="skip"), tmp_path / "r", log=logs.append)
+    assert state["step"] == 8 and any("skipped" in line for line in logs)
+
+
+@pytest.mark.parametrize("args, msg", [
+    (["--set", "model.nonsense=1"], "unknown config key"),
+    (["--set", "model.beta=-1"], "beta, gamma, lam must be >= 0"),
+    (["--set", "train.lr=0"], "train.lr must be a positive number"),
+    (["--set", "model.score=foo"], "score must be one of"),
+    (["--preset", "nope"], "unknown preset"),
+    (["--data", "/nonexistent/folder"], "does not exist"),
+    (["--config", "/nonexistent.json"], "does not exist"),
+])
+def test_bad_train_input(tmp_path, args, msg):
+    res = CliRunner().invoke(cli, ["train", "--preset", "smoke", *args, "--out",
+                                   str(tmp_path / "r")] if args[0] != "--preset"
+                             else ["train", *args, "--out", str(tmp_path / "r")])
+    assert res.exit_code != 0
+    assert msg in res.output, res.output
+    assert "Traceback" not in res.output and res.output.strip().count("\n") == 0
+
+
+def test_dry_run_prints_resolved_config():
+    res = CliRunner().invoke(cli, ["train", "--preset", "smoke", "--set", "beta=2.5", "--dry-run"])
+    assert res.exit_code == 0
+    cfg = json.loads(res.output)
+    assert cfg["model"]["beta"] == 2.5 and cfg["preset"] == "smoke"
+
+
+def test_train_on_image_folder(tmp_path):
+    res = CliRunner().invoke(cli, ["data", "generate", "--n", "20", "--size", "16",
+                                   "--out", str(tmp_path / "d")])
+    assert res.exit_code == 0
+    os.remove(tmp_path / "d" / "gt.npz")  # a plain PNG folder now
+    res = CliRunner().invoke(cli, ["train", "--preset", "smoke", "--data", str(tmp_path / "d"),
+                                   "--max-steps", "3", "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+
+
+def test_temperature_schedule():
+    cfg = resolve_config("cpu-unique")
+    model = cfg["model"]
+    from econ_pyro import ECONConfig
+
+    mc = ECONConfig.from_dict(model)
+    tr = cfg["train"]
+    assert temperature_at(tr, mc, 0) == pytest.approx(tr["temperature_start"])
+    assert temperature_at(tr, mc, tr["anneal_steps"]) == pytest.approx(tr["temperature_end"])
+    assert temperature_at(tr, mc, 10 * tr["anneal_steps"]) == pytest.approx(tr["temperature_end"])
+    mid = temperature_at(tr, mc, tr["anneal_steps"] // 2)
+    assert mid == pytest.approx((tr["temperature_start"] * tr["temperature_end"]) ** 0.5, rel=1e-3)
