@@ -7,6 +7,7 @@ import torch
 from torch.distributions import kl_divergence, register_kl
 
 EPS = 1e-6
+TINY = 1e-30
 
 
 class RegionBernoulli(dist.Bernoulli):
@@ -26,11 +27,19 @@ class RegionBernoulli(dist.Bernoulli):
         return self.rsample(sample_shape).detach()
 
 
+def _xlogx(v: torch.Tensor) -> torch.Tensor:
+    # v log v with value 0 and a finite gradient at v = 0 (torch.xlogy's is NaN there)
+    return v * torch.log(v.clamp_min(TINY))
+
+
 def bernoulli_kl(q: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
-    """Elementwise KL(Bernoulli(q) || Bernoulli(p)), with p clamped away from 0 and 1."""
+    """Elementwise KL(Bernoulli(q) || Bernoulli(p)), with p clamped away from 0 and 1.
+
+    Finite, with finite gradients, for q anywhere in [0, 1] (regions are exactly
+    0 outside the scope).
+    """
     p = p.clamp(EPS, 1 - EPS)
-    return torch.special.xlogy(q, q) - q * torch.log(p) \
-        + torch.special.xlogy(1 - q, 1 - q) - (1 - q) * torch.log1p(-p)
+    return _xlogx(q) - q * torch.log(p) + _xlogx(1 - q) - (1 - q) * torch.log1p(-p)
 
 
 def normal_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:

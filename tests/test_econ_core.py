@@ -264,3 +264,18 @@ def test_smoke_fit_lowers_loss():
     first, last = sum(losses[:10]) / 10, sum(losses[-10:]) / 10
     assert last < 0.8 * first, (first, last)
     assert all(map(lambda v: v == v, losses))  # no NaN
+
+
+def test_region_kl_is_finite_with_finite_gradients_at_the_edges():
+    from econ_pyro.distributions import bernoulli_kl
+
+    q = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.3], requires_grad=True)
+    p = torch.tensor([0.0, 1.0, 1.0, 0.0, 0.3], requires_grad=True)
+    kl = bernoulli_kl(q, p)
+    kl.sum().backward()
+    assert torch.isfinite(kl).all()
+    assert torch.isfinite(q.grad).all() and torch.isfinite(p.grad).all()
+    assert kl[0] < 1e-5 and kl[1] < 1e-5 and kl[4].abs() < 1e-6
+    ref = torch.distributions.kl_divergence(torch.distributions.Bernoulli(probs=torch.tensor(0.2)),
+                                            torch.distributions.Bernoulli(probs=torch.tensor(0.7)))
+    torch.testing.assert_close(bernoulli_kl(torch.tensor(0.2), torch.tensor(0.7)), ref)

@@ -17,7 +17,8 @@ TRAIN_DEFAULTS = {
     "max_lr_decreases": 5,  # stop after the 5th decrease
     "log_every": 10,
     "checkpoint_every": 100,
-    "nan": "stop",  # "stop" or "skip" the batch
+    "nan": "stop",  # on a non-finite loss or gradient: "stop", or "skip" the batch
+    "grad_clip": None,  # max global gradient norm (None: no clipping)
     "device": "auto",
     # competition temperature: geometric anneal from start to end over anneal_steps
     "temperature_start": None,  # None: model.temperature throughout

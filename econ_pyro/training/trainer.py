@@ -18,7 +18,7 @@ from .. import __version__
 from ..config import ConfigError, ECONConfig
 from ..data import DataError, ImageFolder, ProceduralScenes, SceneConfig, SceneDataset
 from ..econ import ECON
-from ..infer import ECONELBO, train_step
+from ..infer import ECONELBO
 from .config import validate
 
 
@@ -217,7 +217,7 @@ class Trainer:
         acc = {"loss": 0.0, "L_x": torch.zeros(T), "L_z": torch.zeros(T), "L_r": torch.zeros(T)}
         n_acc, t_log = 0, time.perf_counter()
         t0 = time.perf_counter() - st["elapsed"]
-        with _interruptible() as sig:
+        with _interruptible() as sig, pyro.validation_enabled(False):
             while True:
                 st["elapsed"] = time.perf_counter() - t0
                 if tr["max_steps"] is not None and st["step"] >= tr["max_steps"]:
@@ -233,13 +233,13 @@ class Trainer:
                 step = st["step"]
                 self.econ.competition.temperature = temperature_at(tr, self.model_cfg, step)
                 x, kw = self._inputs(self.data.batch(step))
-                res = train_step(self.econ, self.opt, x, self.elbo, **kw) \
-                    if tr["nan"] == "stop" else self._guarded_step(x, kw)
+                res, ok = self._step(x, kw)
                 loss = res.loss.item()
-                if not math.isfinite(loss):
+                if not ok:
                     if tr["nan"] == "stop":
                         raise TrainingError(
-                            f"loss became {loss} at step {step}; stopped. The last good "
+                            f"loss or gradients became non-finite (loss {loss}) at step {step}; "
+                            "stopped before the update. The last good "
                             f"checkpoint is {self.out / 'last.pt'} (try a lower lr, or "
                             "--set train.nan=skip)")
                     self.log(f"step {step}: non-finite loss, batch skipped")
@@ -277,15 +277,23 @@ class Trainer:
                  f"checkpoint {self.out / 'last.pt'}")
         return dict(st)
 
-    def _guarded_step(self, x, kw):
-        """Like train_step, but skips the optimiser step on a non-finite loss."""
+    def _step(self, x, kw):
+        """``infer.train_step`` plus gradient clipping and a finiteness check.
+
+        The optimiser steps only if the loss and the gradient norm are finite
+        (one host sync per step), so a bad batch never reaches the weights.
+        """
         self.opt.zero_grad(set_to_none=True)
         res = self.elbo.compute(self.econ.model, self.econ.guide, x, **kw)
-        if torch.isfinite(res.loss):
-            res.loss.backward()
-            self.opt.step()
         res.guide_trace = res.model_trace = None
-        return res
+        res.loss.backward()
+        clip = self.tr["grad_clip"]
+        norm = torch.nn.utils.clip_grad_norm_(self.econ.parameters(),
+                                              math.inf if clip is None else clip)
+        ok = bool((torch.isfinite(res.loss) & torch.isfinite(norm)).item())
+        if ok:
+            self.opt.step()
+        return res, ok
 
     def _evaluate(self, t0: float) -> None:
         st, tr = self.state, self.tr
