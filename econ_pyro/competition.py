@@ -22,6 +22,8 @@ from dataclasses import dataclass
 import pyro.distributions as dist
 import torch
 
+from .layers import appearance_nll, region_kl
+
 AREA_EPS = 1.0  # pixels; keeps the area-normalised score finite for empty regions
 
 
@@ -51,3 +53,20 @@ class Competition:
             logits = torch.full_like(scores, float("-inf")).scatter(-1, best, 0.0)
             return dist.Categorical(logits=logits)
         return dist.Categorical(logits=-scores / self.temperature)
+
+
+def expert_scores(econ, x, scope, regions) -> torch.Tensor:
+    """Competition scores ``[K, B]`` of every expert for proposed ``regions`` ``[K, B, 1, H, W]``.
+
+    Each expert encodes its region, draws z~ (one reparametrised sample),
+    decodes, and is scored on L_x,t (eq. 10) and L_r,t (eq. 12).  Call under
+    ``torch.no_grad()``: scores select the winner, they are not trained.
+    """
+    cfg = econ.config
+    mu, logvar = econ.experts.all("encode", x, regions, per_expert=(False, True))
+    z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+    appearance, shape = econ.experts.all("decode", z, per_expert=(True,))
+    l_x = appearance_nll(x, regions, appearance, cfg.sigma_x)
+    l_r = region_kl(regions, scope, shape)
+    return econ.competition.score(l_x, l_r, regions.flatten(-3).sum(-1),
+                                  scope.flatten(-3).sum(-1))

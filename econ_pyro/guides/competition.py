@@ -29,9 +29,10 @@ import pyro
 import pyro.distributions as dist
 import torch
 
+from ..competition import expert_scores
 from ..distributions import RegionBernoulli
 from ..handlers import weight
-from ..layers import appearance_nll, next_scope, region_kl
+from ..layers import next_scope
 
 
 def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None, batch_size=None):
@@ -44,35 +45,24 @@ def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None, b
 
     with pyro.plate("scenes", B):
         for t in range(T, 0, -1):
-            proposal = None
-            if gt_regions is not None and t > 1:
-                proposal = scope * gt_regions[:, t - 1 : t].to(x)
+            # a region fixed for every expert: the remaining scope at the last step
+            # (footnote 7), or the ground-truth mask when supervised
+            fixed = None
+            if t == 1:
+                fixed = scope
+            elif gt_regions is not None:
+                fixed = scope * gt_regions[:, t - 1 : t].to(x)
 
             # --- competition: every expert explains the scene in scope (no autograd)
             with torch.no_grad():
-                if t == 1:  # footnote 7: the last step attends the remaining scope
-                    regions = scope.expand(K, *scope.shape)
-                elif proposal is not None:
-                    regions = proposal.expand(K, *proposal.shape)
-                else:
-                    regions = econ.experts.all("attend", x, scope)
-                mu, logvar = econ.experts.all("encode", x, regions, per_expert=(False, True))
-                z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
-                appearance, shape = econ.experts.all("decode", z, per_expert=(True,))
-                l_x = appearance_nll(x, regions, appearance, cfg.sigma_x)  # [K, B]
-                l_r = region_kl(regions, scope, shape)
-                scores = competition.score(l_x, l_r, regions.flatten(-3).sum(-1),
-                                           scope.flatten(-3).sum(-1))
+                regions = fixed.expand(K, *fixed.shape) if fixed is not None \
+                    else econ.experts.all("attend", x, scope)
+                scores = expert_scores(econ, x, scope, regions)
             k = pyro.sample(f"k_{t}", competition.distribution(scores.T),
                             infer={"is_competition": True, "scores": scores.T})
 
             # --- the winner, recomputed with gradients for its own samples only
-            if t == 1:
-                region = scope
-            elif proposal is not None:
-                region = proposal
-            else:
-                region = econ.experts.select("attend", k, x, scope)
+            region = fixed if fixed is not None else econ.experts.select("attend", k, x, scope)
             with weight(cfg.gamma):
                 region = pyro.sample(f"r_{t}", RegionBernoulli(region).to_event(3))
             z_loc, z_logvar = econ.experts.select("encode", k, x, region)
