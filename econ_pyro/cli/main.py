@@ -86,20 +86,6 @@ def _not_yet(name: str, issue: int):
 
 @cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def sample(args):
-    """Sample scenes layer by layer with a chosen expert order (not implemented yet)."""
-    _not_yet("sample", 5)
-
-
-@cli.command(context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def decompose(args):
-    """Decompose images front to back into objects with amodal shapes (not implemented yet)."""
-    _not_yet("decompose", 5)
-
-
-@cli.command(context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def evaluate(args):
     """Measure segmentation, specialisation, amodal completion and depth order (not yet)."""
     _not_yet("evaluate", 6)
@@ -119,6 +105,8 @@ def bench(args):
     _not_yet("bench", 8)
 
 
+from .generate import decompose, sample  # noqa: E402
 from .train import train  # noqa: E402
 
-cli.add_command(train)
+for _command in (train, sample, decompose):
+    cli.add_command(_command)

@@ -1,0 +1,125 @@
+"""Prior sampling with a controlled expert order, and front-to-back decomposition.
+
+Both are thin uses of the Pyro program: ``sample`` conditions the model's
+``k_t`` (and ``z_t``) sites with ``poutine.condition``; ``decompose`` traces
+the guide and replays the model against it.
+"""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+import torch
+from pyro import poutine
+
+from .layers import next_scope, paint
+
+
+def _expert_order(econ, experts, n_steps, n, generator):
+    K = econ.config.n_experts
+    if experts is None or experts == "random":
+        T = n_steps or econ.config.n_steps
+        return torch.multinomial(econ.expert_prior.cpu().expand(n, K), T, replacement=True,
+                                 generator=generator)
+    order = [int(k) for k in experts]
+    if not order:
+        raise ValueError("experts must name at least one expert")
+    bad = [k for k in order if not 0 <= k < K]
+    if bad:
+        raise ValueError(f"expert ids {bad} out of range: the model has experts 0..{K - 1}")
+    return torch.tensor(order).expand(n, len(order))
+
+
+@torch.no_grad()
+def sample(econ, experts=None, n: int = 16, n_steps: int | None = None,
+           temperature: float = 1.0, seed: int | None = None) -> dict[str, torch.Tensor]:
+    """Draw ``n`` scenes from the prior with a fixed expert order.
+
+    ``experts``: expert ids for layers t = 1..T, background first (any length,
+    repeats allowed), or ``None``/``"random"`` to draw the order from p(k_t).
+    ``temperature`` scales the latent prior: z_t = temperature * eps.
+
+    Returns ``images`` [n,3,H,W] (layers painted back to front with their
+    shape probabilities m~_t, the background layer taken as full, m_1 = 1 as in
+    footnote 2), ``images_sampled`` (the model's eq. 3 with Bernoulli-sampled
+    regions), ``shapes`` [n,T,H,W], ``appearances`` [n,T,3,H,W], ``regions``
+    [n,T,H,W] (sampled), ``experts`` [n,T] and ``z`` [n,T,L].
+    """
+    if n <= 0:
+        raise ValueError("n must be positive")
+    device = econ.device
+    g = torch.Generator().manual_seed(seed) if seed is not None else None
+    order = _expert_order(econ, experts, n_steps, n, g)
+    T, L = order.shape[1], econ.config.latent_dim
+    z = temperature * torch.randn(n, T, L, generator=g)
+    data = {}
+    for t in range(1, T + 1):
+        data[f"k_{t}"] = order[:, t - 1].to(device)
+        data[f"z_{t}"] = z[:, t - 1].to(device)
+    if seed is not None:
+        torch.manual_seed(seed)
+    trace = poutine.trace(poutine.condition(econ.model, data=data)).get_trace(
+        batch_size=n, n_steps=T)
+    shapes = [trace.nodes[f"shape_{t}"]["value"] for t in range(1, T + 1)]
+    apps = [trace.nodes[f"appearance_{t}"]["value"] for t in range(1, T + 1)]
+    painted = paint([torch.ones_like(shapes[0]), *shapes[1:]], apps)
+    return {
+        "images": painted,
+        "images_sampled": trace.nodes["_RETURN"]["value"]["mean"],
+        "shapes": torch.cat(shapes, 1),
+        "appearances": torch.stack(apps, 1),
+        "regions": torch.cat([trace.nodes[f"r_{t}"]["value"] for t in range(1, T + 1)], 1),
+        "experts": order,
+        "z": z,
+    }
+
+
+@contextmanager
+def competition_mode(econ, mode: str):
+    old = econ.competition.mode
+    econ.competition.mode = mode
+    try:
+        yield
+    finally:
+        econ.competition.mode = old
+
+
+@torch.no_grad()
+def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: int | None = None,
+              batch_size: int = 64) -> dict[str, torch.Tensor]:
+    """Decompose images ``[N,3,H,W]`` front to back (inference order t = T..1).
+
+    Returns arrays indexed by inference step i = 0..T-1 (i = 0 is the front-most
+    step t = T): ``regions`` [N,T,H,W] (attended regions r~), ``shapes``
+    [N,T,H,W] (full decoded shapes m~, amodal), ``appearance`` [N,T,3,H,W],
+    ``experts`` [N,T], ``scope`` [N,T,H,W] (scope before the step),
+    ``reconstruction`` [N,3,H,W] (= sum of regions x appearances).
+    """
+    size = econ.config.image_size
+    if images.dim() != 4 or images.shape[1] != 3 or images.shape[-2:] != (size, size):
+        raise ValueError(f"expected images [N, 3, {size}, {size}], got {tuple(images.shape)}; "
+                         f"this model was trained at {size}x{size}")
+    T = n_steps or econ.config.n_steps
+    out = {k: [] for k in ("regions", "shapes", "appearance", "experts", "scope",
+                           "reconstruction")}
+    mode = "deterministic" if deterministic else "stochastic"
+    with competition_mode(econ, mode):
+        for i in range(0, len(images), batch_size):
+            x = images[i:i + batch_size].to(econ.device)
+            gtr = poutine.trace(econ.guide).get_trace(x, n_steps=T)
+            mtr = poutine.trace(poutine.replay(econ.model, trace=gtr)).get_trace(x, n_steps=T)
+            steps = range(T, 0, -1)
+            regions = torch.cat([gtr.nodes[f"r_{t}"]["value"] for t in steps], 1)
+            scope = torch.ones_like(regions[:, :1])
+            scopes = []
+            for j in range(T):
+                scopes.append(scope)
+                scope = next_scope(scope, regions[:, j:j + 1])
+            app = torch.stack([mtr.nodes[f"appearance_{t}"]["value"] for t in steps], 1)
+            out["regions"].append(regions)
+            out["shapes"].append(torch.cat([mtr.nodes[f"shape_{t}"]["value"] for t in steps], 1))
+            out["appearance"].append(app)
+            out["experts"].append(torch.stack([gtr.nodes[f"k_{t}"]["value"] for t in steps], 1))
+            out["scope"].append(torch.cat(scopes, 1))
+            out["reconstruction"].append((regions[:, :, None] * app).sum(1))
+    return {k: torch.cat(v).cpu() for k, v in out.items()}

@@ -1,0 +1,97 @@
+import numpy as np
+import pytest
+import torch
+from click.testing import CliRunner
+from PIL import Image
+
+from econ_pyro import decompose, sample
+from econ_pyro.cli.main import cli
+from econ_pyro.layers import paint
+
+from .conftest import make_econ
+
+
+def test_sample_honours_expert_order_any_length():
+    econ = make_econ()
+    for order in ([2, 0, 1], [1, 1, 0, 2, 2, 1], [0]):
+        s = sample(econ, experts=order, n=5, seed=1)
+        assert s["experts"].tolist() == [order] * 5
+        T = len(order)
+        assert s["shapes"].shape == (5, T, 16, 16) and s["appearances"].shape == (5, T, 3, 16, 16)
+        for t, k in enumerate(order):
+            app, m = econ.experts.experts[k].decode(s["z"][:, t])
+            torch.testing.assert_close(s["shapes"][:, t:t + 1], m)
+            torch.testing.assert_close(s["appearances"][:, t], app)
+        layers = [torch.ones_like(s["shapes"][:, :1])] + [s["shapes"][:, t:t + 1]
+                                                           for t in range(1, T)]
+        torch.testing.assert_close(s["images"], paint(layers, list(s["appearances"].unbind(1))))
+
+
+def test_sample_seeded_and_random_order():
+    econ = make_econ()
+    a = sample(econ, n=6, seed=3)
+    b = sample(econ, n=6, seed=3)
+    assert torch.equal(a["images"], b["images"]) and torch.equal(a["experts"], b["experts"])
+    assert a["experts"].shape == (6, 3)
+    assert sample(econ, n=4, n_steps=5, seed=0)["experts"].shape == (4, 5)
+    t0 = sample(econ, experts=[0, 1], n=200, temperature=0.0, seed=0)
+    assert torch.equal(t0["z"], torch.zeros_like(t0["z"]))
+    with pytest.raises(ValueError, match="out of range"):
+        sample(econ, experts=[0, 7], n=2)
+
+
+def test_decompose_arrays(tiny_batch):
+    econ = make_econ()
+    d = decompose(econ, tiny_batch)
+    N, T = tiny_batch.shape[0], 3
+    assert d["regions"].shape == (N, T, 16, 16) and d["appearance"].shape == (N, T, 3, 16, 16)
+    assert d["experts"].shape == (N, T) and d["scope"].shape == (N, T, 16, 16)
+    torch.testing.assert_close(d["scope"][:, 0], torch.ones(N, 16, 16))
+    torch.testing.assert_close(d["regions"][:, -1], d["scope"][:, -1])  # last step: scope
+    torch.testing.assert_close(d["regions"].sum(1), torch.ones(N, 16, 16), atol=1e-5, rtol=0)
+    recon = (d["regions"][:, :, None] * d["appearance"]).sum(1)
+    torch.testing.assert_close(d["reconstruction"], recon)
+    torch.manual_seed(0)
+    d2 = decompose(econ, tiny_batch, batch_size=4)  # batching does not change the winners
+    assert torch.equal(d["experts"], d2["experts"])
+    with pytest.raises(ValueError, match="trained at 16x16"):
+        decompose(econ, torch.rand(2, 3, 32, 32))
+
+
+@pytest.fixture(scope="module")
+def smoke_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("run") / "r"
+    res = CliRunner().invoke(cli, ["train", "--preset", "smoke", "--max-steps", "4",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def test_cli_sample(smoke_run, tmp_path):
+    for extra in ([], ["--per-expert"], ["--layers"], ["--experts", "3,3,0,1,2"]):
+        out = tmp_path / f"s{len(extra)}{'-'.join(extra)}.png"
+        res = CliRunner().invoke(cli, ["sample", str(smoke_run), "--n", "4", "--out", str(out),
+                                       *extra])
+        assert res.exit_code == 0, res.output
+        assert Image.open(out).size[0] > 0 and out.with_suffix(".npz").exists()
+    z = np.load(tmp_path / "s2--experts-3,3,0,1,2.npz")
+    assert z["experts"].tolist() == [[3, 3, 0, 1, 2]] * 4
+    res = CliRunner().invoke(cli, ["sample", str(smoke_run), "--experts", "0,9",
+                                   "--out", str(tmp_path / "x.png")])
+    assert res.exit_code != 0 and "out of range" in res.output
+
+
+def test_cli_decompose(smoke_run, tmp_path):
+    res = CliRunner().invoke(cli, ["data", "generate", "--n", "5", "--size", "16",
+                                   "--out", str(tmp_path / "d")])
+    assert res.exit_code == 0
+    res = CliRunner().invoke(cli, ["decompose", str(smoke_run), "--data", str(tmp_path / "d"),
+                                   "--out", str(tmp_path / "o")])
+    assert res.exit_code == 0, res.output
+    z = np.load(tmp_path / "o" / "decomposition.npz")
+    assert z["regions"].shape == (5, 4, 16, 16) and z["reconstruction"].shape == (5, 3, 16, 16)
+    assert len(list((tmp_path / "o" / "panels").glob("*.png"))) == 5
+    png = tmp_path / "d" / "images" / "000000.png"
+    res = CliRunner().invoke(cli, ["decompose", str(smoke_run), str(png), "--out",
+                                   str(tmp_path / "o2")])
+    assert res.exit_code == 0, res.output
