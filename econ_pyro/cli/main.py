@@ -86,13 +86,6 @@ def _not_yet(name: str, issue: int):
 
 @cli.command(context_settings={"ignore_unknown_options": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def evaluate(args):
-    """Measure segmentation, specialisation, amodal completion and depth order (not yet)."""
-    _not_yet("evaluate", 6)
-
-
-@cli.command(context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def inspect(args):
     """Open up the Pyro traces of a trained model (not implemented yet)."""
     _not_yet("inspect", 6)
@@ -105,8 +98,9 @@ def bench(args):
     _not_yet("bench", 8)
 
 
+from .evaluate import evaluate  # noqa: E402
 from .generate import decompose, sample  # noqa: E402
 from .train import train  # noqa: E402
 
-for _command in (train, sample, decompose):
+for _command in (train, sample, decompose, evaluate):
     cli.add_command(_command)

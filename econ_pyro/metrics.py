@@ -1,0 +1,205 @@
+"""Decomposition quality against generator ground truth.
+
+All functions take numpy arrays.  Ground truth follows the dataset format
+(slot 0 background, slot j the j-th object from the back); predictions follow
+``decompose``'s format (index i = inference step, i = 0 front-most).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.optimize import linear_sum_assignment
+
+
+def _comb2(v):
+    v = np.asarray(v, dtype=np.float64)
+    return v * (v - 1) / 2
+
+
+def ari(true: np.ndarray, pred: np.ndarray) -> float:
+    """Adjusted Rand index of two flat labelings (1.0 when both are trivial and equal)."""
+    true, pred = np.asarray(true).ravel(), np.asarray(pred).ravel()
+    n = true.size
+    if n < 2:
+        return 1.0
+    _, t = np.unique(true, return_inverse=True)
+    _, p = np.unique(pred, return_inverse=True)
+    cont = np.bincount(t * (p.max() + 1) + p, minlength=(t.max() + 1) * (p.max() + 1))
+    sum_ij = _comb2(cont).sum()
+    a = _comb2(np.bincount(t)).sum()
+    b = _comb2(np.bincount(p)).sum()
+    expected = a * b / _comb2(n)
+    top = (a + b) / 2
+    if top == expected:
+        return 1.0
+    return float((sum_ij - expected) / (top - expected))
+
+
+def segmentation_covering(true: np.ndarray, pred: np.ndarray, ignore=None) -> float:
+    """Mean segmentation covering (GENESIS' mSC): each true segment's best IoU, averaged."""
+    true, pred = np.asarray(true).ravel(), np.asarray(pred).ravel()
+    scores = []
+    for lab in np.unique(true):
+        if ignore is not None and lab == ignore:
+            continue
+        m = true == lab
+        best = 0.0
+        for q in np.unique(pred[m]):
+            pm = pred == q
+            best = max(best, (m & pm).sum() / (m | pm).sum())
+        scores.append(best)
+    return float(np.mean(scores)) if scores else float("nan")
+
+
+def visible_labels(visible: np.ndarray) -> np.ndarray:
+    """GT visible segmentation [..., H, W] from masks [..., O+1, H, W]."""
+    return np.argmax(visible, axis=-3)
+
+
+def match_objects(visible: np.ndarray, present: np.ndarray, pred_labels: np.ndarray, n_pred: int):
+    """Hungarian matching of GT slots (incl. background) to predicted steps on visible IoU.
+
+    Returns ``step[o]`` (predicted step of GT slot o, -1 if unmatched) for one image.
+    """
+    slots = np.flatnonzero(present)
+    pred = np.stack([pred_labels == i for i in range(n_pred)])  # [T, H, W]
+    gt = visible[slots].astype(bool)  # [S, H, W]
+    inter = np.einsum("shw,thw->st", gt.astype(np.float32), pred.astype(np.float32))
+    union = gt.sum((1, 2))[:, None] + pred.sum((1, 2))[None, :] - inter
+    iou = np.where(union > 0, inter / np.maximum(union, 1), 0.0)
+    rows, cols = linear_sum_assignment(-iou)
+    step = np.full(len(present), -1)
+    step[slots[rows]] = cols
+    return step
+
+
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    u = (a | b).sum()
+    return float((a & b).sum() / u) if u else 1.0
+
+
+def specialisation(classes: np.ndarray, experts: np.ndarray, n_classes: int, n_experts: int):
+    """Class x expert contingency and purity/accuracy/distinctness from matched objects."""
+    table = np.zeros((n_classes, n_experts), dtype=np.int64)
+    np.add.at(table, (classes, experts), 1)
+    used = table.sum(1) > 0
+    majority = table.argmax(1)
+    purity = table.max(1)[used].sum() / max(table.sum(), 1)
+    r, c = linear_sum_assignment(-table)
+    matched_acc = table[r, c].sum() / max(table.sum(), 1)
+    distinct = len(set(majority[used].tolist())) == int(used.sum())
+    return {"contingency": table.tolist(), "purity": float(purity),
+            "matched_accuracy": float(matched_acc), "distinct_experts": bool(distinct),
+            "majority_expert": {int(k): int(majority[k]) for k in np.flatnonzero(used)}}
+
+
+def depth_pairs(amodal, depth, present, pred_step):
+    """(correct, weight) over overlapping object pairs of one image (background excluded)."""
+    correct = total = 0.0
+    objs = [o for o in np.flatnonzero(present) if o > 0 and pred_step[o] >= 0]
+    for i_, i in enumerate(objs):
+        for j in objs[i_ + 1:]:
+            w = float((amodal[i] & amodal[j]).sum())
+            if w == 0:
+                continue
+            gt_i_front = depth[i] > depth[j]
+            pred_i_front = pred_step[i] < pred_step[j]  # earlier inference step = nearer
+            correct += w * (gt_i_front == pred_i_front)
+            total += w
+    return correct, total
+
+
+def kmeans_labels(image: np.ndarray, k: int, iters: int = 15, seed: int = 0) -> np.ndarray:
+    """Colour k-means segmentation of one image [H, W, 3] (the colour baseline)."""
+    px = image.reshape(-1, 3).astype(np.float32)
+    rng = np.random.default_rng(seed)
+    # k-means++-style spread start: farthest-point initialisation
+    centres = [px[rng.integers(len(px))]]
+    for _ in range(1, k):
+        d = np.min(((px[:, None] - np.array(centres)[None]) ** 2).sum(-1), axis=1)
+        centres.append(px[int(np.argmax(d))])
+    c = np.array(centres)
+    for _ in range(iters):
+        lab = ((px[:, None] - c[None]) ** 2).sum(-1).argmin(1)
+        for j in range(k):
+            if (lab == j).any():
+                c[j] = px[lab == j].mean(0)
+    return lab.reshape(image.shape[:2])
+
+
+def _summ(values) -> dict:
+    v = np.asarray([x for x in values if x == x], dtype=np.float64)
+    if not len(v):
+        return {"mean": float("nan"), "sd": float("nan"), "n": 0}
+    return {"mean": float(v.mean()), "sd": float(v.std()), "n": int(len(v))}
+
+
+def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int | None = None,
+                           seed: int = 0) -> dict:
+    """All metrics for scenes ``gt`` (dataset arrays) and a decomposition ``pred``.
+
+    Also computes the baselines with the same code: colour k-means segmentation,
+    modal-copy amodal shapes (full shape := visible region), random depth order.
+    """
+    visible, amodal = gt["visible"].astype(bool), gt["amodal"].astype(bool)
+    classes, depth = gt["classes"], gt["depth"]
+    images = gt["images"]
+    present = classes >= 0
+    n_classes = n_classes or int(classes.max()) + 1
+    regions, shapes, experts = pred["regions"], pred["shapes"] > 0.5, pred["experts"]
+    T = regions.shape[1]
+    rng = np.random.default_rng(seed)
+    pred_lab = regions.argmax(1)
+    true_lab = visible_labels(visible)
+    per = {k: [] for k in ("ari", "fg_ari", "msc", "msc_fg", "mse", "amodal_iou",
+                           "amodal_iou_occluded", "hidden_recall", "baseline_kmeans_fg_ari",
+                           "baseline_modal_iou_occluded", "baseline_modal_hidden_recall")}
+    depth_c = depth_w = rand_c = rand_w = 0.0
+    cls_list, exp_list = [], []
+    for n in range(len(images)):
+        fg = true_lab[n] != 0
+        per["ari"].append(ari(true_lab[n], pred_lab[n]))
+        per["fg_ari"].append(ari(true_lab[n][fg], pred_lab[n][fg]) if fg.sum() > 1 else np.nan)
+        per["msc"].append(segmentation_covering(true_lab[n], pred_lab[n]))
+        per["msc_fg"].append(segmentation_covering(true_lab[n], pred_lab[n], ignore=0))
+        if "reconstruction" in pred:
+            img = images[n].astype(np.float32).transpose(2, 0, 1) / 255
+            per["mse"].append(float(((pred["reconstruction"][n] - img) ** 2).mean()))
+        k = int(present[n].sum())
+        km = kmeans_labels(images[n], k, seed=seed)
+        per["baseline_kmeans_fg_ari"].append(ari(true_lab[n][fg], km[fg]) if fg.sum() > 1
+                                             else np.nan)
+        step = match_objects(visible[n], present[n], pred_lab[n], T)
+        for o in np.flatnonzero(present[n]):
+            if step[o] < 0:
+                continue
+            cls_list.append(classes[n, o])
+            exp_list.append(experts[n, step[o]])
+            if o == 0:
+                continue
+            occluded = (amodal[n, o] & ~visible[n, o]).any()
+            hidden = amodal[n, o] & ~visible[n, o]
+            v = iou(shapes[n, step[o]], amodal[n, o])
+            per["amodal_iou"].append(v)
+            if occluded:
+                per["amodal_iou_occluded"].append(v)
+                per["hidden_recall"].append(float((shapes[n, step[o]] & hidden).sum()
+                                                  / hidden.sum()))
+                per["baseline_modal_iou_occluded"].append(iou(visible[n, o], amodal[n, o]))
+                per["baseline_modal_hidden_recall"].append(0.0)
+        c, w = depth_pairs(amodal[n], depth[n], present[n], step)
+        depth_c, depth_w = depth_c + c, depth_w + w
+        rand_step = np.where(step >= 0, rng.permutation(len(step)), -1)
+        c, w = depth_pairs(amodal[n], depth[n], present[n], rand_step)
+        rand_c, rand_w = rand_c + c, rand_w + w
+    out = {k: _summ(v) for k, v in per.items() if v}
+    out["depth_order_accuracy"] = {"mean": depth_c / depth_w if depth_w else float("nan"),
+                                   "weight": depth_w}
+    out["baseline_random_depth_accuracy"] = {"mean": rand_c / rand_w if rand_w else float("nan"),
+                                             "weight": rand_w}
+    out["specialisation"] = specialisation(np.array(cls_list), np.array(exp_list), n_classes,
+                                           n_experts)
+    out["winners_per_step"] = [np.bincount(experts[:, i], minlength=n_experts).tolist()
+                               for i in range(T)]
+    out["n_scenes"] = int(len(images))
+    return out
