@@ -5,7 +5,7 @@ from click.testing import CliRunner
 
 from econ_pyro.cli.main import cli
 
-COMMANDS = [[], ["data"], ["data", "generate"], ["train"], ["sample"], ["decompose"],
+COMMANDS = [[], ["data"], ["data", "generate"], ["train"], ["sample"], ["decompose"], ["figures"],
             ["evaluate"], ["inspect"], ["bench"]]
 
 

@@ -95,3 +95,26 @@ def test_cli_decompose(smoke_run, tmp_path):
     res = CliRunner().invoke(cli, ["decompose", str(smoke_run), str(png), "--out",
                                    str(tmp_path / "o2")])
     assert res.exit_code == 0, res.output
+
+
+def test_cli_figures_and_bad_inputs(smoke_run, tmp_path):
+    res = CliRunner().invoke(cli, ["figures", str(smoke_run), "--out", str(tmp_path / "f")])
+    assert res.exit_code == 0, res.output
+    names = {p.name for p in (tmp_path / "f").glob("*.png")}
+    assert {"per_expert.png", "layers.png", "samples.png", "decomposition_0.png"} <= names
+    bad = tmp_path / "bad.pt"
+    bad.write_bytes(b"not a checkpoint")
+    res = CliRunner().invoke(cli, ["sample", str(bad), "--out", str(tmp_path / "x.png")])
+    assert res.exit_code != 0 and "cannot load checkpoint" in res.output
+    res = CliRunner().invoke(cli, ["decompose", str(smoke_run), "--out", str(tmp_path / "o")])
+    assert res.exit_code != 0 and "give IMAGES or --data" in res.output
+    (tmp_path / "empty").mkdir()
+    res = CliRunner().invoke(cli, ["decompose", str(smoke_run), "--data", str(tmp_path / "empty"),
+                                   "--out", str(tmp_path / "o")])
+    assert res.exit_code != 0 and "no PNG" in res.output
+    res = CliRunner().invoke(cli, ["data", "generate", "--n", "3", "--size", "32",
+                                   "--out", str(tmp_path / "d32")])
+    res = CliRunner().invoke(cli, ["decompose", str(smoke_run), "--data", str(tmp_path / "d32"),
+                                   "--out", str(tmp_path / "o")])
+    assert res.exit_code != 0 and "trained at 16x16" in res.output
+    assert "Traceback" not in res.output

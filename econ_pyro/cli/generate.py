@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ..config import ConfigError
-from ..data import DataError, ImageFolder, SceneDataset, load_image
+from ..data import DataError, ImageFolder, SceneConfig, SceneDataset, load_image
 from ..generate import decompose as run_decompose
 from ..generate import sample as run_sample
 from ..training import load
@@ -111,3 +111,47 @@ def decompose(run, images, data_dir, n, deterministic, panels, seed, out):
     for i in range(min(panels, len(x))):
         save_grid(decomposition_panel(d, i, x[i]), out / "panels" / f"{i:06d}.png")
     click.echo(f"decomposed {len(x)} images into {out / 'decomposition.npz'}")
+
+
+@click.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("run", type=click.Path(exists=True))
+@click.option("--out", type=click.Path(file_okay=False), default="docs/figures", show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--n", "n", type=int, default=8, show_default=True, help="Samples per row.")
+def figures(run, out, seed, n):
+    """Regenerate the paper-style figures of a run with a fixed seed.
+
+    per_expert.png (Fig. 1B / 6: one row per expert), layers.png (Fig. 1C / 7:
+    layer-by-layer composition with a random expert order), samples.png, and
+    decomposition_*.png (Fig. 4: held-out scenes of the run's training kind).
+    """
+    econ = _load(run)
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    K = econ.config.n_experts
+    rows = []
+    for k in range(K):
+        s = run_sample(econ, experts=[k], n=n, seed=seed + k)
+        rows.append([on_grey(a, m[None]) for a, m in
+                     zip(s["appearances"][:, 0], s["shapes"][:, 0], strict=True)])
+    written = [save_grid(rows, out / "per_expert.png")]
+    s = run_sample(econ, n=4, seed=seed)
+    written.append(save_grid(layer_rows(s), out / "layers.png"))
+    written.append(save_grid(sample_rows(run_sample(econ, n=2 * n, seed=seed), n),
+                             out / "samples.png"))
+    kind = "unique"
+    cfg_path = Path(run) / "config.json"
+    if cfg_path.is_file():
+        import json
+
+        kind = json.loads(cfg_path.read_text())["data"]["kind"]
+    scenes = SceneDataset.generate(4, SceneConfig(kind=kind, image_size=econ.config.image_size),
+                                   seed=seed + 999)
+    x = scenes.tensors["image"]
+    torch.manual_seed(seed)
+    d = run_decompose(econ, x)
+    for i in range(len(x)):
+        written.append(save_grid(decomposition_panel(d, i, x[i]),
+                                 out / f"decomposition_{i}.png"))
+    for p in written:
+        click.echo(str(p))

@@ -99,8 +99,8 @@ def bench(args):
 
 
 from .evaluate import evaluate  # noqa: E402
-from .generate import decompose, sample  # noqa: E402
+from .generate import decompose, figures, sample  # noqa: E402
 from .train import train  # noqa: E402
 
-for _command in (train, sample, decompose, evaluate):
+for _command in (train, sample, decompose, figures, evaluate):
     cli.add_command(_command)
