@@ -11,16 +11,28 @@ from .metrics import evaluate_decomposition
 
 
 def evaluate(econ, scenes: Scenes, deterministic: bool = True, n_steps: int | None = None,
-             seed: int = 0) -> dict:
+             seed: int = 0, baselines: bool = True) -> dict:
     """Metrics of ``econ`` on ``scenes`` (see :func:`metrics.evaluate_decomposition`)."""
     x = scenes_to_tensors(scenes)["image"]
     torch.manual_seed(seed)
     d = decompose(econ, x, deterministic=deterministic, n_steps=n_steps)
     pred = {k: v.numpy() for k, v in d.items()}
-    out = evaluate_decomposition(scenes.arrays(), pred, econ.config.n_experts, seed=seed)
+    out = evaluate_decomposition(scenes.arrays(), pred, econ.config.n_experts, seed=seed,
+                                 baselines=baselines)
     out["dead_experts"] = [k for k in range(econ.config.n_experts)
                            if not np.any(pred["experts"] == k)]
     return out
+
+
+def dashboard(m: dict) -> dict:
+    """The few numbers that tell whether experts specialise (for training logs)."""
+    sp = m["specialisation"]
+    return {"fg_ari": m["fg_ari"]["mean"], "ari": m["ari"]["mean"],
+            "amodal_iou_occluded": m.get("amodal_iou_occluded", {}).get("mean", float("nan")),
+            "depth_order_accuracy": m["depth_order_accuracy"]["mean"],
+            "purity": sp["purity"], "matched_accuracy": sp["matched_accuracy"],
+            "distinct_experts": sp["distinct_experts"], "dead_experts": m["dead_experts"],
+            "contingency": sp["contingency"]}
 
 
 def format_table(m: dict) -> str:

@@ -135,7 +135,7 @@ def _summ(values) -> dict:
 
 
 def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int | None = None,
-                           seed: int = 0) -> dict:
+                           seed: int = 0, baselines: bool = True) -> dict:
     """All metrics for scenes ``gt`` (dataset arrays) and a decomposition ``pred``.
 
     Also computes the baselines with the same code: colour k-means segmentation,
@@ -165,10 +165,10 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
         if "reconstruction" in pred:
             img = images[n].astype(np.float32).transpose(2, 0, 1) / 255
             per["mse"].append(float(((pred["reconstruction"][n] - img) ** 2).mean()))
-        k = int(present[n].sum())
-        km = kmeans_labels(images[n], k, seed=seed)
-        per["baseline_kmeans_fg_ari"].append(ari(true_lab[n][fg], km[fg]) if fg.sum() > 1
-                                             else np.nan)
+        if baselines:
+            km = kmeans_labels(images[n], int(present[n].sum()), seed=seed)
+            per["baseline_kmeans_fg_ari"].append(ari(true_lab[n][fg], km[fg]) if fg.sum() > 1
+                                                 else np.nan)
         step = match_objects(visible[n], present[n], pred_lab[n], T)
         for o in np.flatnonzero(present[n]):
             if step[o] < 0:
@@ -185,18 +185,21 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
                 per["amodal_iou_occluded"].append(v)
                 per["hidden_recall"].append(float((shapes[n, step[o]] & hidden).sum()
                                                   / hidden.sum()))
-                per["baseline_modal_iou_occluded"].append(iou(visible[n, o], amodal[n, o]))
-                per["baseline_modal_hidden_recall"].append(0.0)
+                if baselines:
+                    per["baseline_modal_iou_occluded"].append(iou(visible[n, o], amodal[n, o]))
+                    per["baseline_modal_hidden_recall"].append(0.0)
         c, w = depth_pairs(amodal[n], depth[n], present[n], step)
         depth_c, depth_w = depth_c + c, depth_w + w
-        rand_step = np.where(step >= 0, rng.permutation(len(step)), -1)
-        c, w = depth_pairs(amodal[n], depth[n], present[n], rand_step)
-        rand_c, rand_w = rand_c + c, rand_w + w
+        if baselines:
+            rand_step = np.where(step >= 0, rng.permutation(len(step)), -1)
+            c, w = depth_pairs(amodal[n], depth[n], present[n], rand_step)
+            rand_c, rand_w = rand_c + c, rand_w + w
     out = {k: _summ(v) for k, v in per.items() if v}
     out["depth_order_accuracy"] = {"mean": depth_c / depth_w if depth_w else float("nan"),
                                    "weight": depth_w}
-    out["baseline_random_depth_accuracy"] = {"mean": rand_c / rand_w if rand_w else float("nan"),
-                                             "weight": rand_w}
+    if baselines:
+        out["baseline_random_depth_accuracy"] = {
+            "mean": rand_c / rand_w if rand_w else float("nan"), "weight": rand_w}
     out["specialisation"] = specialisation(np.array(cls_list), np.array(exp_list), n_classes,
                                            n_experts)
     out["winners_per_step"] = [np.bincount(experts[:, i], minlength=n_experts).tolist()

@@ -27,15 +27,20 @@ def _losses(run):
 
 
 def test_smoke_train_writes_run(tmp_path):
-    res = CliRunner().invoke(cli, ["train", "--preset", "smoke", "--out", str(tmp_path / "r")])
+    res = CliRunner().invoke(cli, ["train", "--preset", "smoke", "--set", "snapshot_every=10",
+                                   "--out", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
     run = tmp_path / "r"
+    assert sorted(p.name for p in (run / "snapshots").glob("*.png")) == [
+        "step_0000010.png", "step_0000020.png"]
     for f in ("last.pt", "best.pt", "config.json", "metrics.jsonl"):
         assert (run / f).exists(), f
     losses, recs = _losses(run)
     assert [s for s, _ in losses] == [5, 10, 15, 20]
     assert all(math.isfinite(v) for _, v in losses)
-    assert any("val_loss" in r for r in recs)
+    dash = [r["dashboard"] for r in recs if "dashboard" in r]
+    assert len(dash) == 2 and 0 <= dash[0]["fg_ari"] <= 1 and len(dash[0]["contingency"]) == 4
+    assert "FG-ARI" in res.output and "purity" in res.output
     assert len(recs[0]["winners"]) == 4 and len(recs[0]["winners"][0]) == 4
     econ = load(run)
     assert econ.config.image_size == 16 and not econ.training

@@ -19,6 +19,9 @@ TRAIN_DEFAULTS = {
     "checkpoint_every": 100,
     "nan": "stop",  # on a non-finite loss or gradient: "stop", or "skip" the batch
     "grad_clip": None,  # max global gradient norm (None: no clipping)
+    "dashboard": True,  # FG-ARI, purity, ... on the validation scenes at every evaluation
+    "snapshot_every": 500,  # PNG decomposition + per-expert samples (0: never)
+    "tensorboard": False,  # also log to RUN/tensorboard (needs the tensorboard extra)
     "device": "auto",
     # competition temperature: geometric anneal from start to end over anneal_steps
     "temperature_start": None,  # None: model.temperature throughout

@@ -16,9 +16,20 @@ import torch
 
 from .. import __version__
 from ..config import ConfigError, ECONConfig
-from ..data import DataError, ImageFolder, ProceduralScenes, SceneConfig, SceneDataset
+from ..data import (
+    DataError,
+    ImageFolder,
+    ProceduralScenes,
+    SceneConfig,
+    SceneDataset,
+    generate_scenes,
+    read_dataset,
+)
 from ..econ import ECON
+from ..evaluation import dashboard, evaluate
+from ..generate import decompose, sample
 from ..infer import ECONELBO
+from ..viz import decomposition_panel, on_grey, save_grid
 from .config import validate
 
 
@@ -53,16 +64,23 @@ class _Data:
             scene_cfg = SceneConfig(kind=d["kind"], image_size=image_size,
                                     min_objects=d["min_objects"], max_objects=d["max_objects"])
             self.train = ProceduralScenes(scene_cfg, batch_size, seed)
-            self.val = SceneDataset.generate(val_size, scene_cfg, seed=(seed, 2**31 - 1))
+            self.val_scenes = generate_scenes(val_size, scene_cfg, seed=(seed, 2**31 - 1))
+            self.val = SceneDataset(self.val_scenes)
             self.folder = None
         else:
             path = Path(self.path)
             if not path.is_dir():
                 raise DataError(f"data folder {path} does not exist")
-            ds = SceneDataset.from_folder(path) if (path / "gt.npz").exists() \
-                else ImageFolder(path, image_size)
+            self.val_scenes = None
+            if (path / "gt.npz").exists():
+                scenes = read_dataset(path)[0]
+                ds = SceneDataset(scenes)
+            else:
+                ds = ImageFolder(path, image_size)
             n = len(ds)
             n_val = min(val_size, max(n // 10, 1))
+            if (path / "gt.npz").exists():
+                self.val_scenes = scenes.subset(slice(n - n_val, n))
             if n - n_val < 1:
                 raise DataError(f"data folder {path} has too few images ({n}) to hold out "
                                 "a validation split")
@@ -146,6 +164,7 @@ class Trainer:
         self.data = _Data(cfg, self.model_cfg.image_size, tr["batch_size"], tr["seed"],
                           tr["val_size"])
         self.elbo = ECONELBO()
+        self._tb = None
         self.state = {"step": 0, "best_val": math.inf, "bad_evals": 0, "lr_decreases": 0,
                       "elapsed": 0.0, "lr": tr["lr"], "done": None}
         if resume:
@@ -295,6 +314,37 @@ class Trainer:
             self.opt.step()
         return res, ok
 
+    def _tensorboard(self, rec: dict) -> None:
+        if not self.tr["tensorboard"]:
+            return
+        if self._tb is None:
+            try:
+                from torch.utils.tensorboard import SummaryWriter
+            except ImportError:
+                self.log("tensorboard is not installed (pip install 'econ-pyro[tensorboard]'); "
+                         "logging to metrics.jsonl only")
+                self.tr["tensorboard"] = False
+                return
+            self._tb = SummaryWriter(str(self.out / "tensorboard"))
+        flat = {**rec, **{f"dashboard/{k}": v for k, v in rec.get("dashboard", {}).items()}}
+        for k, v in flat.items():
+            if isinstance(v, int | float) and not isinstance(v, bool) and k != "step":
+                self._tb.add_scalar(k, v, rec["step"])
+            elif isinstance(v, list) and v and isinstance(v[0], int | float):
+                for i, x in enumerate(v):
+                    self._tb.add_scalar(f"{k}/t{len(v) - i}", x, rec["step"])
+
+    def _snapshot(self) -> None:
+        """PNG: a decomposition panel of a validation image and one prior row per expert."""
+        x = next(iter(self.data.val_batches(1)))["image"].to(self.device)
+        d = decompose(self.econ, x)
+        rows = decomposition_panel(d, 0, x[0].cpu())
+        for k in range(self.model_cfg.n_experts):
+            s = sample(self.econ, experts=[k], n=5, seed=k)
+            rows.append([on_grey(a, m[None]) for a, m in
+                         zip(s["appearances"][:, 0].cpu(), s["shapes"][:, 0].cpu(), strict=True)])
+        save_grid(rows, self.out / "snapshots" / f"step_{self.state['step']:07d}.png")
+
     def _evaluate(self, t0: float) -> None:
         st, tr = self.state, self.tr
         val = self.validate()
@@ -309,10 +359,22 @@ class Trainer:
                 for g in self.opt.param_groups:
                     g["lr"] *= tr["lr_factor"]
         st["lr"] = self.opt.param_groups[0]["lr"]
-        self._log_metrics({"step": st["step"], "val_loss": val, "best_val": st["best_val"],
-                           "lr": st["lr"], "lr_decreases": st["lr_decreases"],
-                           "elapsed": time.perf_counter() - t0})
-        self.log(f"step {st['step']:6d}  validation loss {val:.2f} (best {st['best_val']:.2f})")
+        rec = {"step": st["step"], "val_loss": val, "best_val": st["best_val"], "lr": st["lr"],
+               "lr_decreases": st["lr_decreases"], "elapsed": time.perf_counter() - t0}
+        line = f"step {st['step']:6d}  validation loss {val:.2f} (best {st['best_val']:.2f})"
+        if tr["dashboard"] and self.data.val_scenes is not None:
+            with torch.random.fork_rng(devices=[]):  # keep the training RNG stream untouched
+                dash = dashboard(evaluate(self.econ, self.data.val_scenes, baselines=False))
+            rec["dashboard"] = dash
+            line += (f"  FG-ARI {dash['fg_ari']:.3f}  purity {dash['purity']:.3f}  distinct "
+                     f"{dash['distinct_experts']}  depth {dash['depth_order_accuracy']:.3f}  "
+                     f"amodal(occl) {dash['amodal_iou_occluded']:.3f}  dead {dash['dead_experts']}")
+        self._log_metrics(rec)
+        self._tensorboard(rec)
+        self.log(line)
+        if tr["snapshot_every"] and st["step"] % tr["snapshot_every"] == 0:
+            with torch.random.fork_rng(devices=[]):
+                self._snapshot()
         self.save("last")
         if improved:
             self.save("best")
