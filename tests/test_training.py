@@ -156,3 +156,16 @@ def test_temperature_schedule():
     assert temperature_at(tr, mc, 10 * tr["anneal_steps"]) == pytest.approx(tr["temperature_end"])
     mid = temperature_at(tr, mc, tr["anneal_steps"] // 2)
     assert mid == pytest.approx((tr["temperature_start"] * tr["temperature_end"]) ** 0.5, rel=1e-3)
+
+
+def test_two_rank_gloo_ddp_keeps_ranks_identical(tmp_path):
+    run = tmp_path / "ddp"
+    proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
+                           "--nnodes", "1", "--nproc_per_node", "2", "-m", "econ_pyro.cli",
+                           "train", "--preset", "smoke", "--max-steps", "6", "--out", str(run)],
+                          capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "OMP_NUM_THREADS": "1"})
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "parameters identical across 2 ranks: True" in proc.stdout
+    assert proc.stdout.count("stopped: max_steps after 6 steps") == 1  # only rank 0 logs
+    assert (run / "last.pt").exists()

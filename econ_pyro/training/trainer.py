@@ -31,6 +31,7 @@ from ..generate import decompose, sample
 from ..infer import ECONELBO
 from ..viz import decomposition_panel, on_grey, save_grid
 from .config import validate
+from .distributed import Distributed
 
 
 class TrainingError(RuntimeError):
@@ -48,9 +49,11 @@ def temperature_at(train_cfg: dict, model_cfg: ECONConfig, step: int) -> float:
 
 def _device(name: str) -> torch.device:
     if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        name = "cuda" if torch.cuda.is_available() else "cpu"
     if name == "cuda" and not torch.cuda.is_available():
         raise ConfigError("train.device=cuda but CUDA is not available")
+    if name == "cuda":  # one GPU per process under torchrun
+        return torch.device("cuda", int(os.environ.get("LOCAL_RANK", "0")))
     return torch.device(name)
 
 
@@ -153,12 +156,14 @@ def _interruptible():
 
 class Trainer:
     def __init__(self, cfg: dict, out, resume: bool = False, log=print):
-        self.cfg, self.out, self.log = cfg, Path(out), log
+        self.cfg, self.out = cfg, Path(out)
         self.model_cfg = validate(cfg)
         tr = cfg["train"]
         self.tr = tr
         self.device = _device(tr["device"])
-        pyro.set_rng_seed(tr["seed"])
+        self.dist = Distributed(self.device)
+        self.log = log if self.dist.main else (lambda *a, **k: None)
+        pyro.set_rng_seed(tr["seed"])  # identical initial weights on every rank
         self.econ = ECON(self.model_cfg).to(self.device)
         self.opt = torch.optim.Adam(self.econ.parameters(), lr=tr["lr"])
         self.data = _Data(cfg, self.model_cfg.image_size, tr["batch_size"], tr["seed"],
@@ -169,12 +174,15 @@ class Trainer:
                       "elapsed": 0.0, "lr": tr["lr"], "done": None}
         if resume:
             self._restore(load_checkpoint(self.out / "last.pt"))
-        else:
+        if self.dist.world > 1:  # each rank its own competition/latent noise
+            torch.manual_seed(tr["seed"] * 1_000_003 + self.state["step"] * 101 + self.dist.rank)
+        if not resume:
             self.out.mkdir(parents=True, exist_ok=True)
             if (self.out / "last.pt").exists():
                 raise ConfigError(f"run folder {self.out} already holds a run; use --resume "
                                   "or another --out")
-        (self.out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n")
+        if self.dist.main:
+            (self.out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n")
 
     # ---- checkpoints
     def _checkpoint(self) -> dict:
@@ -187,7 +195,8 @@ class Trainer:
                              "pyro": pyro.__version__, "python": platform.python_version()}}
 
     def save(self, name: str = "last") -> None:
-        _atomic_save(self._checkpoint(), self.out / f"{name}.pt")
+        if self.dist.main:
+            _atomic_save(self._checkpoint(), self.out / f"{name}.pt")
 
     def _restore(self, ckpt: dict) -> None:
         if ckpt["config"]["model"] != self.cfg["model"]:
@@ -226,6 +235,8 @@ class Trainer:
 
     # ---- the loop
     def _log_metrics(self, rec: dict) -> None:
+        if not self.dist.main:
+            return
         with open(self.out / "metrics.jsonl", "a") as f:
             f.write(json.dumps(rec) + "\n")
 
@@ -247,11 +258,12 @@ class Trainer:
                     st["done"] = "lr_schedule"
                 elif sig["stop"]:
                     st["done"] = f"interrupted ({sig['stop']})"
-                if st["done"]:
+                if self.dist.any(st["done"] is not None):
+                    st["done"] = st["done"] or "stopped by another rank"
                     break
                 step = st["step"]
                 self.econ.competition.temperature = temperature_at(tr, self.model_cfg, step)
-                x, kw = self._inputs(self.data.batch(step))
+                x, kw = self._inputs(self.data.batch(step * self.dist.world + self.dist.rank))
                 res, ok = self._step(x, kw)
                 loss = res.loss.item()
                 if not ok:
@@ -275,7 +287,7 @@ class Trainer:
                            **{k: (acc[k] / n_acc).tolist() for k in ("L_x", "L_z", "L_r")},
                            "winners": wins.tolist(), "lr": self.opt.param_groups[0]["lr"],
                            "temperature": self.econ.competition.temperature,
-                           "images_per_s": n_acc * tr["batch_size"] / dt,
+                           "images_per_s": n_acc * tr["batch_size"] * self.dist.world / dt,
                            "elapsed": time.perf_counter() - t0}
                     self._log_metrics(rec)
                     self.log(f"step {rec['step']:6d}  loss {rec['loss']:10.2f}  "
@@ -292,6 +304,10 @@ class Trainer:
                     self.save("last")
             st["elapsed"] = time.perf_counter() - t0
             self.save("last")
+        if self.dist.world > 1:
+            synced = self.dist.in_sync(list(self.econ.parameters()))
+            self.log(f"parameters identical across {self.dist.world} ranks: {synced}")
+            self.dist.close()
         self.log(f"stopped: {st['done']} after {st['step']} steps, {st['elapsed']:.0f}s; "
                  f"checkpoint {self.out / 'last.pt'}")
         return dict(st)
@@ -306,16 +322,18 @@ class Trainer:
         res = self.elbo.compute(self.econ.model, self.econ.guide, x, **kw)
         res.guide_trace = res.model_trace = None
         res.loss.backward()
+        self.dist.average_gradients(self.econ.parameters())
         clip = self.tr["grad_clip"]
         norm = torch.nn.utils.clip_grad_norm_(self.econ.parameters(),
                                               math.inf if clip is None else clip)
         ok = bool((torch.isfinite(res.loss) & torch.isfinite(norm)).item())
+        ok = not self.dist.any(not ok)
         if ok:
             self.opt.step()
         return res, ok
 
     def _tensorboard(self, rec: dict) -> None:
-        if not self.tr["tensorboard"]:
+        if not self.tr["tensorboard"] or not self.dist.main:
             return
         if self._tb is None:
             try:
@@ -347,7 +365,7 @@ class Trainer:
 
     def _evaluate(self, t0: float) -> None:
         st, tr = self.state, self.tr
-        val = self.validate()
+        val = self.dist.from_main(self.validate() if self.dist.main else 0.0)
         improved = val < st["best_val"]
         if improved:
             st["best_val"], st["bad_evals"] = val, 0
@@ -362,7 +380,7 @@ class Trainer:
         rec = {"step": st["step"], "val_loss": val, "best_val": st["best_val"], "lr": st["lr"],
                "lr_decreases": st["lr_decreases"], "elapsed": time.perf_counter() - t0}
         line = f"step {st['step']:6d}  validation loss {val:.2f} (best {st['best_val']:.2f})"
-        if tr["dashboard"] and self.data.val_scenes is not None:
+        if tr["dashboard"] and self.data.val_scenes is not None and self.dist.main:
             with torch.random.fork_rng(devices=[]):  # keep the training RNG stream untouched
                 dash = dashboard(evaluate(self.econ, self.data.val_scenes, baselines=False))
             rec["dashboard"] = dash
@@ -372,7 +390,7 @@ class Trainer:
         self._log_metrics(rec)
         self._tensorboard(rec)
         self.log(line)
-        if tr["snapshot_every"] and st["step"] % tr["snapshot_every"] == 0:
+        if tr["snapshot_every"] and st["step"] % tr["snapshot_every"] == 0 and self.dist.main:
             with torch.random.fork_rng(devices=[]):
                 self._snapshot()
         self.save("last")
