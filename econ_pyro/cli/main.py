@@ -79,28 +79,20 @@ def data_generate(kind, n, size, seed, objects, repeat_classes, min_scale, max_s
                "hidden on average")
 
 
-def _not_yet(name: str, issue: int):
-    raise click.ClickException(f"`econ-pyro {name}` is not implemented yet (tracked in issue "
-                               f"#{issue})")
-
-
-@cli.command(context_settings={"ignore_unknown_options": True})
-@click.argument("args", nargs=-1, type=click.UNPROCESSED)
-def inspect(args):
-    """Open up the Pyro traces of a trained model (not implemented yet)."""
-    _not_yet("inspect", 6)
-
-
-@cli.command(context_settings={"ignore_unknown_options": True})
+@cli.command(context_settings={"ignore_unknown_options": True, "help_option_names": []})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def bench(args):
-    """Benchmark the training step and decomposition (not implemented yet)."""
-    _not_yet("bench", 8)
+    """Benchmark the training step: Pyro vs plain torch, loop vs vmap experts, FLOPs and the
+    machine's matmul throughput (`econ-pyro bench --help` for options)."""
+    from ..bench import main as bench_main
+
+    bench_main(list(args))
 
 
 from .evaluate import evaluate  # noqa: E402
 from .generate import decompose, figures, sample  # noqa: E402
+from .inspect import inspect  # noqa: E402
 from .train import train  # noqa: E402
 
-for _command in (train, sample, decompose, figures, evaluate):
+for _command in (train, sample, decompose, figures, evaluate, inspect):
     cli.add_command(_command)

@@ -42,33 +42,20 @@ def train(preset, config_file, sets, data_dir, out, max_steps, max_time, device,
     Ctrl-C (or SIGTERM) saves a resumable checkpoint and exits cleanly;
     `--resume RUN_DIR` continues with the exact same loss sequence.
     """
+    extra = list(sets)
+    if data_dir is not None and not resume_dir:
+        extra.append(f"data.path={json.dumps(str(data_dir))}")
+    for key, value in (("max_steps", max_steps), ("max_time", max_time), ("device", device)):
+        if value is not None:
+            extra.append(f"train.{key}={value}")
     try:
         if resume_dir:
             cfg_path = Path(resume_dir) / "config.json"
             if not cfg_path.is_file():
                 raise ConfigError(f"{resume_dir} is not a run folder (no config.json)")
-            cfg = json.loads(cfg_path.read_text())
+            cfg = resolve_config(sets=extra, base=json.loads(cfg_path.read_text()))
             out = resume_dir
-            extra = list(sets)
-            if max_steps is not None:
-                extra.append(f"train.max_steps={max_steps}")
-            if max_time is not None:
-                extra.append(f"train.max_time={max_time}")
-            from ..training.config import _parse_value, apply_override, validate
-            for item in extra:
-                k, _, v = item.partition("=")
-                apply_override(cfg, k, _parse_value(v))
-            validate(cfg)
         else:
-            extra = list(sets)
-            if data_dir is not None:
-                extra.append(f"data.path={json.dumps(str(data_dir))}")
-            if max_steps is not None:
-                extra.append(f"train.max_steps={max_steps}")
-            if max_time is not None:
-                extra.append(f"train.max_time={max_time}")
-            if device is not None:
-                extra.append(f"train.device={device}")
             cfg = resolve_config(preset, config_file, extra)
             out = out or str(Path("runs") / cfg["preset"])
         if dry_run:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from ..config import ConfigError, ECONConfig
-from .presets import DEFAULT_PRESET, preset_config
+from .presets import DATA_DEFAULTS, DEFAULT_PRESET, TRAIN_DEFAULTS, preset_config
 
 SECTIONS = ("model", "train", "data")
 
@@ -69,10 +69,17 @@ def load_config_file(path) -> dict:
     return data
 
 
-def resolve_config(preset: str | None = None, config_file=None, sets=()) -> dict:
-    """The full nested run config; validated (bad keys/values raise ConfigError)."""
+def resolve_config(preset: str | None = None, config_file=None, sets=(), base=None) -> dict:
+    """The full nested run config; validated (bad keys/values raise ConfigError).
+
+    ``base`` (a run's saved config, for resume) replaces the preset; keys added
+    to the trainer since that run started get their defaults.
+    """
     file_cfg = load_config_file(config_file) if config_file else {}
-    cfg = preset_config(preset or file_cfg.get("preset") or DEFAULT_PRESET)
+    if base is not None:
+        cfg = complete_config(base)
+    else:
+        cfg = preset_config(preset or file_cfg.get("preset") or DEFAULT_PRESET)
     for section in SECTIONS:
         for k, v in (file_cfg.get(section) or {}).items():
             apply_override(cfg, f"{section}.{k}", v)
@@ -99,3 +106,11 @@ def validate(cfg: dict) -> ECONConfig:
             cfg["data"]["max_objects"] + 1 != model.n_steps:
         raise ConfigError("supervise_regions needs n_steps = number of objects + 1")
     return model
+
+
+def complete_config(cfg: dict) -> dict:
+    """Fill train/data keys added since a run was started with their defaults (for resume)."""
+    cfg = dict(cfg)
+    cfg["train"] = {**TRAIN_DEFAULTS, "supervise_regions": False, **cfg.get("train", {})}
+    cfg["data"] = {**DATA_DEFAULTS, **cfg.get("data", {})}
+    return cfg

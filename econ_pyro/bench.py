@@ -4,7 +4,8 @@ Prints a table and writes JSON.  Also measures the machine's own dense matmul
 throughput in the same run and counts the step's FLOPs with FlopCounterMode
 (conv/matmul only), so figures can be compared across machines.
 
-    python benchmarks/step_bench.py --sizes 32 64 --nets paper --out bench.json
+    econ-pyro bench --sizes 32 64 --nets paper --out bench.json
+    python -m econ_pyro.bench ...            (same)
 """
 
 from __future__ import annotations
@@ -21,11 +22,13 @@ import pyro
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from econ_pyro import ECON, ECONConfig, train_step
-from econ_pyro.competition import expert_scores
-from econ_pyro.data import ProceduralScenes, SceneConfig
-from econ_pyro.distributions import normal_kl
-from econ_pyro.layers import appearance_nll, next_scope, region_kl
+from .competition import expert_scores
+from .config import ECONConfig
+from .data import ProceduralScenes, SceneConfig
+from .distributions import normal_kl
+from .econ import ECON
+from .infer import train_step
+from .layers import appearance_nll, next_scope, region_kl
 
 NETS = {
     "paper": {"attention_channels": (32, 64, 64, 64), "vae_layers": 4, "vae_features": 32,
@@ -137,8 +140,8 @@ def bench_one(size, nets, strategy, K, T, B, reps, device) -> dict:
             "gflop_per_step": gflop, "gflops_achieved": gflop / t_pyro}
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="econ-pyro bench", description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[32, 64])
     ap.add_argument("--nets", nargs="+", default=["paper"], choices=list(NETS))
     ap.add_argument("--strategies", nargs="+", default=["loop", "vmap"])
@@ -147,9 +150,12 @@ def main():
     ap.add_argument("-B", type=int, default=32)
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     ap.add_argument("--out", default=None, help="write results as JSON here")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
     device = torch.device(args.device)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     info = cpu_info()
     peak = statistics.median(matmul_gflops(device) for _ in range(3))
     print(json.dumps(info))

@@ -1,0 +1,78 @@
+"""`econ-pyro inspect`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import torch
+
+from ..data import DataError, ImageFolder, SceneConfig, SceneDataset, load_image
+from ..inspection import latents, plot_expert_latents, render_graph, trace_table
+from .generate import _load
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def inspect():
+    """Open up a trained model's Pyro traces, latents and graph."""
+
+
+def _images(econ, image, data_dir, n, seed=0):
+    size = econ.config.image_size
+    try:
+        if image:
+            return torch.from_numpy(load_image(image, size).copy()).permute(2, 0, 1)[None] / 255
+        if data_dir:
+            p = Path(data_dir)
+            ds = SceneDataset.from_folder(p) if (p / "gt.npz").exists() else ImageFolder(p, size)
+            return torch.stack([ds[i]["image"] for i in range(min(n, len(ds)))])
+        return SceneDataset.generate(n, SceneConfig(image_size=size), seed=seed).tensors["image"]
+    except DataError as e:
+        raise click.ClickException(str(e)) from None
+
+
+@inspect.command()
+@click.argument("run", type=click.Path(exists=True))
+@click.option("--image", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Image to explain (default: one generated scene).")
+@click.option("--stochastic", is_flag=True, help="Sampled winners instead of argmax.")
+def trace(run, image, stochastic):
+    """Table of guide and model trace sites and the ELBO terms per step."""
+    econ = _load(run)
+    x = _images(econ, image, None, 1)
+    torch.manual_seed(0)
+    text, traces = trace_table(econ, x, deterministic=not stochastic)
+    click.echo(traces["model"].format_shapes())
+    click.echo(text)
+
+
+@inspect.command("latents")
+@click.argument("run", type=click.Path(exists=True))
+@click.option("--data", "data_dir", type=click.Path(), default=None,
+              help="Dataset or image folder (default: generated scenes).")
+@click.option("--n", "n", type=int, default=200, show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False), default="latents.nc", show_default=True,
+              help="NetCDF file; a PNG of each expert's latents is written next to it.")
+def latents_cmd(run, data_dir, n, out):
+    """Guide latents (z means/scales per step, winners, ELBO terms) as arviz InferenceData."""
+    econ = _load(run)
+    x = _images(econ, None, data_dir, n)
+    torch.manual_seed(0)
+    idata = latents(econ, x)
+    idata.to_netcdf(out)
+    png = Path(out).with_suffix(".png")
+    plot_expert_latents(idata, econ, png)
+    click.echo(f"wrote {out} and {png}")
+
+
+@inspect.command()
+@click.argument("run", type=click.Path(exists=True))
+@click.option("--out", type=click.Path(dir_okay=False), default="model.png", show_default=True)
+def graph(run, out):
+    """Render the generative model with pyro.render_model (needs graphviz)."""
+    econ = _load(run)
+    try:
+        render_graph(econ, out)
+    except RuntimeError as e:
+        raise click.ClickException(str(e)) from None
+    click.echo(f"wrote {out}")
