@@ -117,6 +117,7 @@ def test_nan_skip_mode(tmp_path, monkeypatch):
     (["--set", "model.beta=-1"], "beta, gamma, lam must be >= 0"),
     (["--set", "train.lr=0"], "train.lr must be a positive number"),
     (["--set", "model.score=foo"], "score must be one of"),
+    (["--set", "train.autocast=fp8"], "train.autocast must be"),
     (["--preset", "nope"], "unknown preset"),
     (["--data", "/nonexistent/folder"], "does not exist"),
     (["--config", "/nonexistent.json"], "does not exist"),
@@ -172,3 +173,15 @@ def test_two_rank_gloo_ddp_keeps_ranks_identical(tmp_path):
     assert "parameters identical across 2 ranks: True" in proc.stdout
     assert proc.stdout.count("stopped: max_steps after 6 steps") == 1  # only rank 0 logs
     assert (run / "last.pt").exists()
+
+
+def test_bf16_autocast_smoke(tmp_path):
+    state = train(_smoke(max_steps=3, autocast="bf16"), tmp_path / "r", log=lambda *_: None)
+    assert state["step"] == 3
+    assert torch.load(tmp_path / "r" / "last.pt", weights_only=True)["model"]
+
+
+@pytest.mark.slow
+def test_compiled_nets_train(tmp_path):
+    state = train(_smoke(max_steps=3, compile=True), tmp_path / "r", log=lambda *_: None)
+    assert state["step"] == 3

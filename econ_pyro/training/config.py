@@ -100,6 +100,8 @@ def validate(cfg: dict) -> ECONConfig:
             raise ConfigError(f"train.{key} must be a positive number, got {tr[key]!r}")
     if tr["nan"] not in ("stop", "skip"):
         raise ConfigError(f"train.nan must be 'stop' or 'skip', got {tr['nan']!r}")
+    if tr["autocast"] not in (None, "bf16"):
+        raise ConfigError(f"train.autocast must be null or 'bf16', got {tr['autocast']!r}")
     if tr["device"] not in ("auto", "cpu", "cuda"):
         raise ConfigError(f"train.device must be auto, cpu or cuda, got {tr['device']!r}")
     if tr["supervise_regions"] and cfg["data"]["path"] is None and \

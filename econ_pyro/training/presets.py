@@ -23,6 +23,8 @@ TRAIN_DEFAULTS = {
     "snapshot_every": 500,  # PNG decomposition + per-expert samples (0: never)
     "tensorboard": False,  # also log to RUN/tensorboard (needs the tensorboard extra)
     "device": "auto",
+    "autocast": None,  # None, or "bf16" (bfloat16 autocast; check the CPU's avx512_bf16/amx)
+    "compile": False,  # torch.compile each expert's networks (nn.Module.compile, in place)
     # competition temperature: geometric anneal from start to end over anneal_steps
     "temperature_start": None,  # None: model.temperature throughout
     "temperature_end": 1.0,

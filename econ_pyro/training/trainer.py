@@ -165,6 +165,10 @@ class Trainer:
         self.log = log if self.dist.main else (lambda *a, **k: None)
         pyro.set_rng_seed(tr["seed"])  # identical initial weights on every rank
         self.econ = ECON(self.model_cfg).to(self.device)
+        if tr["compile"]:
+            for expert in self.econ.experts.experts:
+                for net in (expert.attention, expert.encoder, expert.decoder):
+                    net.compile()  # in place: parameter names (checkpoints) unchanged
         self.opt = torch.optim.Adam(self.econ.parameters(), lr=tr["lr"])
         self.data = _Data(cfg, self.model_cfg.image_size, tr["batch_size"], tr["seed"],
                           tr["val_size"])
@@ -319,7 +323,9 @@ class Trainer:
         (one host sync per step), so a bad batch never reaches the weights.
         """
         self.opt.zero_grad(set_to_none=True)
-        res = self.elbo.compute(self.econ.model, self.econ.guide, x, **kw)
+        with torch.autocast(self.device.type, dtype=torch.bfloat16,
+                            enabled=self.tr["autocast"] == "bf16"):
+            res = self.elbo.compute(self.econ.model, self.econ.guide, x, **kw)
         res.guide_trace = res.model_trace = None
         res.loss.backward()
         self.dist.average_gradients(self.econ.parameters())
