@@ -6,13 +6,49 @@ import numpy as np
 import torch
 
 from .data import Scenes, scenes_to_tensors
-from .generate import decompose
-from .metrics import evaluate_decomposition
+from .generate import decompose, sample
+from .layers import regions_from_shapes
+from .metrics import MIN_LAYER_PIXELS, classify_shapes, evaluate_decomposition
+
+
+def controlled_generation(econ, assignment: dict, object_classes, n: int = 200,
+                          seed: int = 0) -> dict:
+    """Sample scenes with a chosen expert order and check what the layers show.
+
+    ``assignment`` maps class -> expert (class 0 = background), e.g. the
+    Hungarian assignment of :func:`metrics.specialisation`.  The background's
+    expert comes first, then each object class's expert once, in a random order
+    per scene.  Each object layer's shape (m~ > 0.5) is classified by the
+    nearest-template classifier; reported: the fraction of object layers showing
+    the class their expert stands for, and the fraction of scenes in which every
+    object keeps at least ``MIN_LAYER_PIXELS`` visible pixels.
+    """
+    objs = [c for c in object_classes if c in assignment]
+    if 0 not in assignment or not objs:
+        return {"layer_class_accuracy": float("nan"), "all_objects_visible": float("nan"),
+                "n": 0}
+    rng = np.random.default_rng(seed)
+    correct = total = visible_ok = 0
+    for i in range(n):
+        order = [int(c) for c in rng.permutation(objs)]
+        s = sample(econ, experts=[assignment[0]] + [assignment[c] for c in order], n=1,
+                   seed=seed * 100_003 + i)
+        shapes = (s["shapes"][0, 1:] > 0.5).cpu().numpy()
+        pred = classify_shapes(shapes, list(object_classes))
+        correct += int((pred == np.array(order)).sum())
+        total += len(order)
+        layers = [torch.ones_like(s["shapes"][:, :1])] + \
+            [(s["shapes"][:, t:t + 1] > 0.5).float() for t in range(1, len(order) + 1)]
+        vis = [r.sum().item() for r in regions_from_shapes(layers)[1:]]
+        visible_ok += int(all(v >= MIN_LAYER_PIXELS for v in vis))
+    return {"layer_class_accuracy": correct / total, "all_objects_visible": visible_ok / n,
+            "n": n}
 
 
 def evaluate(econ, scenes: Scenes, deterministic: bool = True, n_steps: int | None = None,
-             seed: int = 0, baselines: bool = True) -> dict:
-    """Metrics of ``econ`` on ``scenes`` (see :func:`metrics.evaluate_decomposition`)."""
+             seed: int = 0, baselines: bool = True, controlled: int = 0) -> dict:
+    """Metrics of ``econ`` on ``scenes`` (see :func:`metrics.evaluate_decomposition`);
+    with ``controlled > 0`` also :func:`controlled_generation` on that many samples."""
     x = scenes_to_tensors(scenes)["image"]
     torch.manual_seed(seed)
     d = decompose(econ, x, deterministic=deterministic, n_steps=n_steps)
@@ -21,6 +57,11 @@ def evaluate(econ, scenes: Scenes, deterministic: bool = True, n_steps: int | No
                                  baselines=baselines)
     out["dead_experts"] = [k for k in range(econ.config.n_experts)
                            if not np.any(pred["experts"] == k)]
+    if controlled:
+        present = scenes.classes[scenes.classes > 0]
+        out["controlled_generation"] = controlled_generation(
+            econ, out["specialisation"]["assignment"], sorted(set(present.tolist())),
+            n=controlled, seed=seed)
     return out
 
 
@@ -47,6 +88,11 @@ def format_table(m: dict) -> str:
     lines.append(f"{'matched class accuracy':<32} {sp['matched_accuracy']:>8.3f}")
     lines.append(f"{'distinct expert per class':<32} {sp['distinct_experts']!s:>8}")
     lines.append(f"{'dead experts':<32} {m.get('dead_experts')!s:>8}")
+    if "controlled_generation" in m:
+        cg = m["controlled_generation"]
+        lines.append(f"{'controlled gen.: layer class acc.':<32} "
+                     f"{cg['layer_class_accuracy']:>8.3f}")
+        lines.append(f"{'controlled gen.: all visible':<32} {cg['all_objects_visible']:>8.3f}")
     lines.append("class x expert (rows: background, circle, square, triangle, ...):")
     lines += ["  " + " ".join(f"{c:6d}" for c in row) for row in sp["contingency"]]
     return "\n".join(lines)

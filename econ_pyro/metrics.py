@@ -90,6 +90,7 @@ def specialisation(classes: np.ndarray, experts: np.ndarray, n_classes: int, n_e
     distinct = len(set(majority[used].tolist())) == int(used.sum())
     return {"contingency": table.tolist(), "purity": float(purity),
             "matched_accuracy": float(matched_acc), "distinct_experts": bool(distinct),
+            "assignment": {int(a): int(b) for a, b in zip(r, c, strict=True) if used[a]},
             "majority_expert": {int(k): int(majority[k]) for k in np.flatnonzero(used)}}
 
 
@@ -107,6 +108,18 @@ def depth_pairs(amodal, depth, present, pred_step):
             correct += w * (gt_i_front == pred_i_front)
             total += w
     return correct, total
+
+
+MIN_LAYER_PIXELS = 4
+
+
+def count_layers(regions: np.ndarray, min_pixels: int = MIN_LAYER_PIXELS) -> np.ndarray:
+    """Number of inference steps that took at least ``min_pixels`` visible pixels
+    (argmax segmentation), per scene: the predicted count of objects + background."""
+    lab = regions.argmax(1)
+    T = regions.shape[1]
+    counts = np.stack([(lab == i).reshape(len(lab), -1).sum(1) for i in range(T)], 1)
+    return (counts >= min_pixels).sum(1)
 
 
 def kmeans_labels(image: np.ndarray, k: int, iters: int = 15, seed: int = 0) -> np.ndarray:
@@ -204,5 +217,47 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
                                            n_experts)
     out["winners_per_step"] = [np.bincount(experts[:, i], minlength=n_experts).tolist()
                                for i in range(T)]
+    out["object_count_accuracy"] = _summ(
+        (count_layers(regions) == present.sum(1)).astype(np.float64))
     out["n_scenes"] = int(len(images))
+    return out
+
+
+def _normalise_mask(m: np.ndarray, size: int) -> np.ndarray | None:
+    """Crop a binary mask to its bounding box and resize it (nearest) to size x size."""
+    ys, xs = np.nonzero(m)
+    if len(ys) == 0:
+        return None
+    crop = m[ys.min():ys.max() + 1, xs.min():xs.max() + 1]
+    yi = (np.arange(size) * crop.shape[0] / size).astype(int)
+    xi = (np.arange(size) * crop.shape[1] / size).astype(int)
+    return crop[yi][:, xi]
+
+
+def shape_templates(size: int = 16, render: int = 64) -> dict[int, np.ndarray]:
+    """Canonical mask of every generator class, normalised like the masks to classify."""
+    from .data.shapes import CLASS_IDS, rasterise
+
+    ids = np.array([c for c in CLASS_IDS.values() if c > 0])
+    half = render / 2
+    masks = rasterise(ids, np.full(len(ids), half), np.full(len(ids), half),
+                      np.full(len(ids), render * 0.9), render)
+    return {int(c): _normalise_mask(m, size) for c, m in zip(ids, masks, strict=True)}
+
+
+def classify_shapes(masks: np.ndarray, classes, size: int = 16) -> np.ndarray:
+    """Nearest-template shape classifier for binary masks [N, H, W].
+
+    Each mask is cropped to its bounding box and resized (nearest) to ``size``²,
+    as are canonical renderings of the generator's shapes; the mask gets the
+    class (among ``classes``) whose template has the highest IoU with it.  Empty
+    masks get -1.  Deliberately simple and documented; it is measured on
+    generator ground truth in the tests.
+    """
+    templates = shape_templates(size)
+    out = np.full(len(masks), -1)
+    for i, m in enumerate(masks):
+        norm = _normalise_mask(m, size)
+        if norm is not None:
+            out[i] = max(classes, key=lambda c: iou(norm, templates[c]))
     return out

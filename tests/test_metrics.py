@@ -2,13 +2,18 @@ import json
 
 import numpy as np
 import pytest
+import torch
 from click.testing import CliRunner
 from sklearn.metrics import adjusted_rand_score
 
+from econ_pyro import evaluation
 from econ_pyro.cli.main import cli
 from econ_pyro.data import SceneConfig, generate_scenes
+from econ_pyro.data.shapes import rasterise
 from econ_pyro.metrics import (
     ari,
+    classify_shapes,
+    count_layers,
     depth_pairs,
     evaluate_decomposition,
     segmentation_covering,
@@ -74,6 +79,7 @@ def test_oracle_scores_one_and_modal_baseline_below():
               "hidden_recall"):
         assert m[k]["mean"] == pytest.approx(1.0), k
     assert m["depth_order_accuracy"]["mean"] == 1.0
+    assert m["object_count_accuracy"]["mean"] == 1.0
     sp = m["specialisation"]
     assert sp["purity"] == 1.0 and sp["distinct_experts"] and sp["matched_accuracy"] == 1.0
     assert m["baseline_modal_iou_occluded"]["mean"] < 0.9
@@ -90,14 +96,53 @@ def test_reversed_depth_order_scores_zero():
     assert m["fg_ari"]["mean"] == pytest.approx(1.0)
 
 
+@pytest.mark.parametrize("kind, classes", [("unique", [1, 2, 3]), ("dsprites", [2, 4, 5])])
+def test_shape_classifier_on_generator_ground_truth(kind, classes):
+    s = generate_scenes(200, SceneConfig(kind=kind), seed=0)
+    masks, truth = s.amodal[:, 1:].reshape(-1, 32, 32), s.classes[:, 1:].reshape(-1)
+    assert (classify_shapes(masks, classes) == truth).mean() >= 0.95
+    assert classify_shapes(np.zeros((1, 8, 8), bool), classes)[0] == -1
+
+
+def test_count_layers():
+    regions = np.zeros((2, 4, 8, 8))
+    regions[:, 3] = 1
+    regions[0, 0, :2] = 2  # 16 pixels won by step 0
+    regions[1, 1, 0, :3] = 2  # 3 pixels: below the threshold
+    assert count_layers(regions).tolist() == [2, 1]
+
+
+def test_controlled_generation_logic(monkeypatch):
+    """With a sampler that draws exactly the requested classes, the check scores 1."""
+    def fake_sample(econ, experts, n, seed):
+        layers = [np.ones((32, 32), bool)]
+        for t, k in enumerate(experts[1:]):
+            layers.append(rasterise(np.array([k]), np.array([6.0 + 10 * t]), np.array([16.0]),
+                                    np.array([9.0]), 32)[0])
+        return {"shapes": torch.from_numpy(np.stack(layers)[None].astype(np.float32))}
+    monkeypatch.setattr(evaluation, "sample", fake_sample)
+    res = evaluation.controlled_generation(None, {0: 0, 1: 1, 2: 2, 3: 3}, [1, 2, 3], n=5)
+    assert res == {"layer_class_accuracy": 1.0, "all_objects_visible": 1.0, "n": 5}
+    wrong = evaluation.controlled_generation(None, {0: 0, 1: 2, 2: 3, 3: 1}, [1, 2, 3], n=5)
+    assert wrong["layer_class_accuracy"] == 0.0
+
+
 def test_evaluate_cli_on_smoke_run(tmp_path):
     run = tmp_path / "r"
     res = CliRunner().invoke(cli, ["train", "--preset", "smoke", "--max-steps", "3",
                                    "--out", str(run)])
     assert res.exit_code == 0
-    res = CliRunner().invoke(cli, ["evaluate", str(run), "--n", "20",
+    res = CliRunner().invoke(cli, ["evaluate", str(run), "--n", "20", "--controlled", "5",
                                    "--out", str(tmp_path / "m.json")])
     assert res.exit_code == 0, res.output
     m = json.loads((tmp_path / "m.json").read_text())
     assert m["n_scenes"] == 20 and 0 <= m["fg_ari"]["mean"] <= 1
     assert len(m["specialisation"]["contingency"]) == 4
+    assert 0 <= m["controlled_generation"]["layer_class_accuracy"] <= 1
+    assert (tmp_path / "m.png").exists()
+    res = CliRunner().invoke(cli, ["evaluate", str(run), str(run / "best.pt"), "--n", "10",
+                                   "--controlled", "0", "--objects", "4", "--n-steps", "5",
+                                   "--out", str(tmp_path / "m2.json")])
+    assert res.exit_code == 0, res.output
+    agg = json.loads((tmp_path / "m2.json").read_text())
+    assert len(agg["runs"]) == 2 and agg["across_runs"]["fg_ari"]["n"] == 2

@@ -6,15 +6,66 @@ import json
 from pathlib import Path
 
 import click
+import numpy as np
 
 from ..data import KINDS, DataError, SceneConfig, generate_scenes, read_dataset
+from ..data.shapes import CLASS_NAMES
 from ..evaluation import evaluate as run_evaluate
 from ..evaluation import format_table
 from .generate import _load
 
 
+def _scenes(econ, run, data_dir, kind, n, seed, objects):
+    if data_dir:
+        scenes, _ = read_dataset(data_dir)
+        return scenes.subset(slice(0, n)) if n else scenes
+    cfg_path = Path(run) / "config.json" if Path(run).is_dir() else None
+    train_kind = json.loads(cfg_path.read_text())["data"]["kind"] \
+        if cfg_path and cfg_path.exists() else "unique"
+    k = objects or 3
+    return generate_scenes(n, SceneConfig(kind=kind or train_kind,
+                                          image_size=econ.config.image_size,
+                                          min_objects=k, max_objects=k), seed=seed)
+
+
+def _confusion_png(m: dict, path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        click.echo("matplotlib not installed: no confusion-matrix plot")
+        return
+    table = np.array(m["specialisation"]["contingency"])
+    fig, ax = plt.subplots(figsize=(4, 3.5))
+    ax.imshow(table, cmap="Blues")
+    for (i, j), v in np.ndenumerate(table):
+        ax.text(j, i, str(v), ha="center", va="center", fontsize=8)
+    ax.set_xlabel("winning expert")
+    ax.set_ylabel("ground-truth class")
+    names = [CLASS_NAMES.get(i, str(i)) for i in range(table.shape[0])]
+    ax.set_yticks(range(table.shape[0]), names)
+    ax.set_xticks(range(table.shape[1]))
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
+def aggregate(results: list[dict]) -> dict:
+    """Mean and sd across runs (e.g. training seeds) of every per-run mean."""
+    keys = [k for k, v in results[0].items() if isinstance(v, dict) and "mean" in v]
+    agg = {k: {"mean": float(np.nanmean([r[k]["mean"] for r in results])),
+               "sd": float(np.nanstd([r[k]["mean"] for r in results])), "n": len(results)}
+           for k in keys}
+    for key in ("purity", "matched_accuracy", "distinct_experts"):
+        vals = [float(r["specialisation"][key]) for r in results]
+        agg[key] = {"mean": float(np.mean(vals)), "sd": float(np.std(vals)), "n": len(vals)}
+    return agg
+
+
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("run", type=click.Path(exists=True))
+@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--data", "data_dir", type=click.Path(), default=None,
               help="A generated dataset folder (with gt.npz). Default: generate scenes.")
 @click.option("--kind", default=None, help=f"Generated scenes: {', '.join(KINDS)} "
@@ -25,28 +76,35 @@ from .generate import _load
 @click.option("--objects", type=int, default=None, help="Objects per generated scene.")
 @click.option("--n-steps", type=int, default=None,
               help="Inference steps (default: the model's T; raise it for more objects).")
-@click.option("--out", type=click.Path(dir_okay=False), default=None, help="Write JSON here.")
-def evaluate(run, data_dir, kind, n, seed, objects, n_steps, out):
-    """Measure segmentation (ARI, FG-ARI, mSC), expert specialisation, amodal completion
-    and depth order on scenes with ground truth, next to simple baselines."""
-    econ = _load(run)
-    try:
-        if data_dir:
-            scenes, _ = read_dataset(data_dir)
-            if n:
-                scenes = scenes.subset(slice(0, n))
-        else:
-            cfg_path = Path(run) / "config.json" if Path(run).is_dir() else None
-            train_kind = json.loads(cfg_path.read_text())["data"]["kind"] \
-                if cfg_path and cfg_path.exists() else "unique"
-            k = objects or 3
-            scenes = generate_scenes(n, SceneConfig(kind=kind or train_kind,
-                                                    image_size=econ.config.image_size,
-                                                    min_objects=k, max_objects=k), seed=seed)
-        m = run_evaluate(econ, scenes, n_steps=n_steps)
-    except (DataError, ValueError) as e:
-        raise click.ClickException(str(e)) from None
-    click.echo(format_table(m))
+@click.option("--controlled", type=int, default=100, show_default=True,
+              help="Scenes sampled for the controlled-generation check (0: skip).")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Write JSON here (and a confusion-matrix PNG next to it).")
+def evaluate(runs, data_dir, kind, n, seed, objects, n_steps, controlled, out):
+    """Measure segmentation (ARI, FG-ARI, mSC), expert specialisation, amodal completion,
+    depth order, object counts and controlled generation on scenes with ground truth,
+    next to simple baselines.  Several RUNS (e.g. training seeds) are aggregated as
+    mean ± sd across runs."""
+    results = []
+    for run in runs:
+        econ = _load(run)
+        try:
+            scenes = _scenes(econ, run, data_dir, kind, n, seed, objects)
+            m = run_evaluate(econ, scenes, n_steps=n_steps, controlled=controlled)
+        except (DataError, ValueError) as e:
+            raise click.ClickException(str(e)) from None
+        m["run"] = str(run)
+        results.append(m)
+        if len(runs) > 1:
+            click.echo(f"== {run}")
+        click.echo(format_table(m))
+    report = results[0] if len(results) == 1 else {"runs": results,
+                                                   "across_runs": aggregate(results)}
+    if len(results) > 1:
+        click.echo("== across runs (mean ± sd of per-run means)")
+        for k, v in report["across_runs"].items():
+            click.echo(f"{k:<32} {v['mean']:>8.3f} ± {v['sd']:.3f}")
     if out:
-        Path(out).write_text(json.dumps(m, indent=2) + "\n")
+        Path(out).write_text(json.dumps(report, indent=2) + "\n")
+        _confusion_png(results[0], Path(out).with_suffix(".png"))
         click.echo(f"wrote {out}")
