@@ -217,8 +217,9 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
                                            n_experts)
     out["winners_per_step"] = [np.bincount(experts[:, i], minlength=n_experts).tolist()
                                for i in range(T)]
-    out["object_count_accuracy"] = _summ(
-        (count_layers(regions) == present.sum(1)).astype(np.float64))
+    # ground-truth count: objects (and background) with enough visible pixels to be found
+    gt_count = (visible.reshape(*visible.shape[:2], -1).sum(-1) >= MIN_LAYER_PIXELS).sum(1)
+    out["object_count_accuracy"] = _summ((count_layers(regions) == gt_count).astype(np.float64))
     out["n_scenes"] = int(len(images))
     return out
 

@@ -116,9 +116,10 @@ def test_controlled_generation_logic(monkeypatch):
     """With a sampler that draws exactly the requested classes, the check scores 1."""
     def fake_sample(econ, experts, n, seed):
         layers = [np.ones((32, 32), bool)]
-        for t, k in enumerate(experts[1:]):
-            layers.append(rasterise(np.array([k]), np.array([6.0 + 10 * t]), np.array([16.0]),
-                                    np.array([9.0]), 32)[0])
+        centres = [(8.0, 8.0), (24.0, 8.0), (16.0, 24.0)]  # disjoint boxes of side 15
+        for (cx, cy), k in zip(centres, experts[1:], strict=False):
+            layers.append(rasterise(np.array([k]), np.array([cx]), np.array([cy]),
+                                    np.array([15.0]), 32)[0])
         return {"shapes": torch.from_numpy(np.stack(layers)[None].astype(np.float32))}
     monkeypatch.setattr(evaluation, "sample", fake_sample)
     res = evaluation.controlled_generation(None, {0: 0, 1: 1, 2: 2, 3: 3}, [1, 2, 3], n=5)
@@ -140,7 +141,7 @@ def test_evaluate_cli_on_smoke_run(tmp_path):
     assert len(m["specialisation"]["contingency"]) == 4
     assert 0 <= m["controlled_generation"]["layer_class_accuracy"] <= 1
     assert (tmp_path / "m.png").exists()
-    res = CliRunner().invoke(cli, ["evaluate", str(run), str(run / "best.pt"), "--n", "10",
+    res = CliRunner().invoke(cli, ["evaluate", str(run), str(run / "last.pt"), "--n", "10",
                                    "--controlled", "0", "--objects", "4", "--n-steps", "5",
                                    "--out", str(tmp_path / "m2.json")])
     assert res.exit_code == 0, res.output
