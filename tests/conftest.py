@@ -35,3 +35,17 @@ def tiny_batch():
 def make_econ(**kw) -> ECON:
     torch.manual_seed(0)
     return ECON(tiny_config(**kw))
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """A few steps of the smoke preset, trained once for the tests that need a run folder."""
+    from click.testing import CliRunner
+
+    from econ_pyro.cli.main import cli
+
+    out = tmp_path_factory.mktemp("run") / "r"
+    res = CliRunner().invoke(cli, ["train", "--preset", "smoke", "--max-steps", "4",
+                                   "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    return out

@@ -58,15 +58,6 @@ def test_decompose_arrays(tiny_batch):
         decompose(econ, torch.rand(2, 3, 32, 32))
 
 
-@pytest.fixture(scope="module")
-def smoke_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "r"
-    res = CliRunner().invoke(cli, ["train", "--preset", "smoke", "--max-steps", "4",
-                                   "--out", str(out)])
-    assert res.exit_code == 0, res.output
-    return out
-
-
 def test_cli_sample(smoke_run, tmp_path):
     for extra in ([], ["--per-expert"], ["--layers"], ["--experts", "3,3,0,1,2"]):
         out = tmp_path / f"s{len(extra)}{'-'.join(extra)}.png"

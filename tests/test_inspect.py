@@ -7,13 +7,9 @@ from click.testing import CliRunner
 from econ_pyro.cli.main import cli
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("run") / "r"
-    res = CliRunner().invoke(cli, ["train", "--preset", "smoke", "--max-steps", "3",
-                                   "--out", str(out)])
-    assert res.exit_code == 0, res.output
-    return out
+@pytest.fixture
+def run(smoke_run):
+    return smoke_run
 
 
 def test_inspect_trace(run):

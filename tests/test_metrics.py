@@ -128,11 +128,8 @@ def test_controlled_generation_logic(monkeypatch):
     assert wrong["layer_class_accuracy"] == 0.0
 
 
-def test_evaluate_cli_on_smoke_run(tmp_path):
-    run = tmp_path / "r"
-    res = CliRunner().invoke(cli, ["train", "--preset", "smoke", "--max-steps", "3",
-                                   "--out", str(run)])
-    assert res.exit_code == 0
+def test_evaluate_cli_on_smoke_run(smoke_run, tmp_path):
+    run = smoke_run
     res = CliRunner().invoke(cli, ["evaluate", str(run), "--n", "20", "--controlled", "5",
                                    "--out", str(tmp_path / "m.json")])
     assert res.exit_code == 0, res.output

@@ -62,10 +62,12 @@ def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None, b
                             infer={"is_competition": True, "scores": scores.T})
 
             # --- the winner, recomputed with gradients for its own samples only
-            region = fixed if fixed is not None else econ.experts.select("attend", k, x, scope)
+            groups = econ.experts.grouping(k)
+            region = fixed if fixed is not None else econ.experts.select("attend", groups, x,
+                                                                         scope)
             with weight(cfg.gamma):
                 region = pyro.sample(f"r_{t}", RegionBernoulli(region).to_event(3))
-            z_loc, z_logvar = econ.experts.select("encode", k, x, region)
+            z_loc, z_logvar = econ.experts.select("encode", groups, x, region)
             with weight(cfg.beta):
                 pyro.sample(f"z_{t}", dist.Normal(z_loc, (0.5 * z_logvar).exp()).to_event(1))
             scope = next_scope(scope, region)  # eq. 14

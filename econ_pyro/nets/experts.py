@@ -14,6 +14,7 @@ momentum drift).  Two ways to evaluate the ensemble:
 from __future__ import annotations
 
 import copy
+from typing import NamedTuple
 
 import torch
 from torch import nn
@@ -40,6 +41,13 @@ class Expert(nn.Module):
 
     def decode(self, z):
         return self.decoder(z)
+
+
+class Grouping(NamedTuple):
+    counts: list[int]  # samples per expert
+    used: list[int]  # experts with at least one sample
+    order: torch.Tensor | None  # permutation sorting the batch by expert (None: one expert)
+    inverse: torch.Tensor | None
 
 
 def _as_tuple(out):
@@ -85,18 +93,29 @@ class ExpertEnsemble(nn.Module):
         in_dims = (0, 0, *[0 if p else None for p in per_expert])
         return vmap(one, in_dims=in_dims, randomness="different")(params, buffers, *args)
 
-    def select(self, method: str, k: torch.Tensor, *args):
-        """Run, for each sample ``b``, expert ``k[b]``'s ``method`` on ``args[..][b]``."""
-        counts = torch.bincount(k, minlength=len(self.experts)).tolist()  # one host sync
+    def grouping(self, k: torch.Tensor) -> Grouping:
+        """How a batch splits by expert (one host sync); reusable for several ``select``s."""
+        counts = torch.bincount(k, minlength=len(self.experts)).tolist()
         used = [e for e, c in enumerate(counts) if c > 0]
-        if len(used) == 1:  # fast path: one expert for the whole batch
-            return getattr(self.experts[used[0]], method)(*args)
+        if len(used) == 1:
+            return Grouping(counts, used, None, None)
         order = torch.argsort(k, stable=True)
-        chunks = [a[order].split(counts) for a in args]
-        outs = [_as_tuple(getattr(self.experts[e], method)(*[c[e] for c in chunks])) for e in used]
         inverse = torch.empty_like(order)
         inverse[order] = torch.arange(len(order), device=order.device)
-        return _unwrap(tuple(torch.cat(o)[inverse] for o in zip(*outs, strict=True)))
+        return Grouping(counts, used, order, inverse)
+
+    def select(self, method: str, k, *args):
+        """Run, for each sample ``b``, expert ``k[b]``'s ``method`` on ``args[..][b]``.
+
+        ``k`` is a per-sample expert index tensor or a :class:`Grouping` of one.
+        """
+        g = k if isinstance(k, Grouping) else self.grouping(k)
+        if g.order is None:  # fast path: one expert for the whole batch
+            return getattr(self.experts[g.used[0]], method)(*args)
+        chunks = [a[g.order].split(g.counts) for a in args]
+        outs = [_as_tuple(getattr(self.experts[e], method)(*[c[e] for c in chunks]))
+                for e in g.used]
+        return _unwrap(tuple(torch.cat(o)[g.inverse] for o in zip(*outs, strict=True)))
 
 
 def _call_method(base: nn.Module, method: str, params, buffers, args):

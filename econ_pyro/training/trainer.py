@@ -268,8 +268,7 @@ class Trainer:
                 step = st["step"]
                 self.econ.competition.temperature = temperature_at(tr, self.model_cfg, step)
                 x, kw = self._inputs(self.data.batch(step * self.dist.world + self.dist.rank))
-                res, ok = self._step(x, kw)
-                loss = res.loss.item()
+                res, loss, ok = self._step(x, kw)
                 if not ok:
                     if tr["nan"] == "stop":
                         raise TrainingError(
@@ -332,11 +331,11 @@ class Trainer:
         clip = self.tr["grad_clip"]
         norm = torch.nn.utils.clip_grad_norm_(self.econ.parameters(),
                                               math.inf if clip is None else clip)
-        ok = bool((torch.isfinite(res.loss) & torch.isfinite(norm)).item())
-        ok = not self.dist.any(not ok)
+        loss, norm = torch.stack([res.loss.detach(), norm.to(res.loss)]).tolist()  # one sync
+        ok = not self.dist.any(not (math.isfinite(loss) and math.isfinite(norm)))
         if ok:
             self.opt.step()
-        return res, ok
+        return res, loss, ok
 
     def _tensorboard(self, rec: dict) -> None:
         if not self.tr["tensorboard"] or not self.dist.main:
