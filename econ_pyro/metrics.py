@@ -208,6 +208,11 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
             c, w = depth_pairs(amodal[n], depth[n], present[n], rand_step)
             rand_c, rand_w = rand_c + c, rand_w + w
     out = {k: _summ(v) for k, v in per.items() if v}
+    out["per_scene"] = {k: [float(x) for x in per[k]] for k in ("ari", "fg_ari", "msc", "mse")
+                        if per[k]}
+    out["per_object"] = {k: [float(x) for x in per[k]]
+                         for k in ("amodal_iou", "amodal_iou_occluded", "hidden_recall")
+                         if per[k]}
     out["depth_order_accuracy"] = {"mean": depth_c / depth_w if depth_w else float("nan"),
                                    "weight": depth_w}
     if baselines:

@@ -137,10 +137,17 @@ def test_evaluate_cli_on_smoke_run(smoke_run, tmp_path):
     assert m["n_scenes"] == 20 and 0 <= m["fg_ari"]["mean"] <= 1
     assert len(m["specialisation"]["contingency"]) == 4
     assert 0 <= m["controlled_generation"]["layer_class_accuracy"] <= 1
-    assert (tmp_path / "m.png").exists()
+    assert (tmp_path / "m.png").exists() and (tmp_path / "m_hist.png").exists()
+    assert len(m["per_scene"]["fg_ari"]) == 20
     res = CliRunner().invoke(cli, ["evaluate", str(run), str(run / "last.pt"), "--n", "10",
                                    "--controlled", "0", "--objects", "4", "--n-steps", "5",
                                    "--out", str(tmp_path / "m2.json")])
     assert res.exit_code == 0, res.output
     agg = json.loads((tmp_path / "m2.json").read_text())
     assert len(agg["runs"]) == 2 and agg["across_runs"]["fg_ari"]["n"] == 2
+    res = CliRunner().invoke(cli, ["evaluate", str(run), "--n", "10", "--controlled", "0",
+                                   "--baseline", str(run / "last.pt"),
+                                   "--out", str(tmp_path / "m3.json")])
+    assert res.exit_code == 0, res.output
+    m3 = json.loads((tmp_path / "m3.json").read_text())
+    assert m3["baseline_run"]["fg_ari"] == m3["fg_ari"]  # same model, same scenes

@@ -52,6 +52,26 @@ def _confusion_png(m: dict, path: Path) -> None:
     plt.close(fig)
 
 
+def _histograms_png(m: dict, path: Path) -> None:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return
+    values = {**m.get("per_scene", {}), **m.get("per_object", {})}
+    if not values:
+        return
+    fig, axes = plt.subplots(1, len(values), figsize=(2.6 * len(values), 2.4), squeeze=False)
+    for ax, (name, v) in zip(axes[0], values.items(), strict=True):
+        ax.hist(v, bins=20)
+        ax.set_title(f"{name}\nmean {np.nanmean(v):.3f}", fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
 def aggregate(results: list[dict]) -> dict:
     """Mean and sd across runs (e.g. training seeds) of every per-run mean."""
     keys = [k for k, v in results[0].items() if isinstance(v, dict) and "mean" in v]
@@ -78,9 +98,13 @@ def aggregate(results: list[dict]) -> dict:
               help="Inference steps (default: the model's T; raise it for more objects).")
 @click.option("--controlled", type=int, default=100, show_default=True,
               help="Scenes sampled for the controlled-generation check (0: skip).")
+@click.option("--baseline", "baseline_run", type=click.Path(exists=True), default=None,
+              help="Another run (e.g. the K=1 model) evaluated with the same code on the "
+                   "same scenes and reported beside the first run.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
-              help="Write JSON here (and a confusion-matrix PNG next to it).")
-def evaluate(runs, data_dir, kind, n, seed, objects, n_steps, controlled, out):
+              help="Write JSON here, plus a confusion-matrix PNG (.png) and histograms of the "
+                   "per-scene/per-object values (_hist.png) next to it.")
+def evaluate(runs, data_dir, kind, n, seed, objects, n_steps, controlled, baseline_run, out):
     """Measure segmentation (ARI, FG-ARI, mSC), expert specialisation, amodal completion,
     depth order, object counts and controlled generation on scenes with ground truth,
     next to simple baselines.  Several RUNS (e.g. training seeds) are aggregated as
@@ -100,6 +124,17 @@ def evaluate(runs, data_dir, kind, n, seed, objects, n_steps, controlled, out):
         click.echo(format_table(m))
     report = results[0] if len(results) == 1 else {"runs": results,
                                                    "across_runs": aggregate(results)}
+    if baseline_run:
+        econ = _load(baseline_run)
+        try:
+            scenes = _scenes(econ, runs[0], data_dir, kind, n, seed, objects)
+            base = run_evaluate(econ, scenes, n_steps=n_steps, controlled=0)
+        except (DataError, ValueError) as e:
+            raise click.ClickException(str(e)) from None
+        base["run"] = str(baseline_run)
+        report = {**report, "baseline_run": base}
+        click.echo(f"== baseline run {baseline_run}")
+        click.echo(format_table(base))
     if len(results) > 1:
         click.echo("== across runs (mean ± sd of per-run means)")
         for k, v in report["across_runs"].items():
@@ -107,4 +142,5 @@ def evaluate(runs, data_dir, kind, n, seed, objects, n_steps, controlled, out):
     if out:
         Path(out).write_text(json.dumps(report, indent=2) + "\n")
         _confusion_png(results[0], Path(out).with_suffix(".png"))
+        _histograms_png(results[0], Path(out).with_name(Path(out).stem + "_hist.png"))
         click.echo(f"wrote {out}")
