@@ -185,3 +185,19 @@ def test_bf16_autocast_smoke(tmp_path):
 def test_compiled_nets_train(tmp_path):
     state = train(_smoke(max_steps=3, compile=True), tmp_path / "r", log=lambda *_: None)
     assert state["step"] == 3
+
+
+def test_dead_expert_monitor_fires(tmp_path, monkeypatch):
+    real = trainer_mod.ECONELBO.compute
+
+    def only_expert_zero_wins(self, *a, **kw):
+        res = real(self, *a, **kw)
+        res.winners = torch.zeros_like(res.winners)
+        return res
+    monkeypatch.setattr(trainer_mod.ECONELBO, "compute", only_expert_zero_wins)
+    logs = []
+    train(_smoke(max_steps=10, dead_after=5), tmp_path / "r", log=logs.append)
+    warned = [line for line in logs if line.startswith("warning: expert")]
+    assert {line.split()[2] for line in warned} == {"1", "2", "3"}
+    _, recs = _losses(tmp_path / "r")
+    assert recs[0]["idle_experts"] == [1, 2, 3]

@@ -19,6 +19,7 @@ TRAIN_DEFAULTS = {
     "checkpoint_every": 100,
     "nan": "stop",  # on a non-finite loss or gradient: "stop", or "skip" the batch
     "grad_clip": None,  # max global gradient norm (None: no clipping)
+    "dead_after": 1000,  # warn when an expert has won no step for this many training steps
     "dashboard": True,  # FG-ARI, purity, ... on the validation scenes at every evaluation
     "snapshot_every": 500,  # PNG decomposition + per-expert samples (0: never)
     "tensorboard": False,  # also log to RUN/tensorboard (needs the tensorboard extra)

@@ -175,7 +175,8 @@ class Trainer:
         self.elbo = ECONELBO()
         self._tb = None
         self.state = {"step": 0, "best_val": math.inf, "bad_evals": 0, "lr_decreases": 0,
-                      "elapsed": 0.0, "lr": tr["lr"], "done": None}
+                      "elapsed": 0.0, "lr": tr["lr"], "done": None,
+                      "last_win": [0] * self.model_cfg.n_experts}
         if resume:
             self._restore(load_checkpoint(self.out / "last.pt"))
         if self.dist.world > 1:  # each rank its own competition/latent noise
@@ -291,13 +292,18 @@ class Trainer:
                            "winners": wins.tolist(), "lr": self.opt.param_groups[0]["lr"],
                            "temperature": self.econ.competition.temperature,
                            "images_per_s": n_acc * tr["batch_size"] * self.dist.world / dt,
-                           "elapsed": time.perf_counter() - t0}
+                           "elapsed": time.perf_counter() - t0,
+                           "idle_experts": self._idle_experts(wins)}
                     self._log_metrics(rec)
                     self.log(f"step {rec['step']:6d}  loss {rec['loss']:10.2f}  "
                              f"lr {rec['lr']:.2e}  tau {rec['temperature']:8.2f}  "
                              f"{rec['images_per_s']:6.1f} img/s  winners(t=T..1) "
                              + " ".join(f"t{T - i}:" + "/".join(map(str, row.tolist()))
                                         for i, row in enumerate(wins.flip(0))))
+                    for k in rec["idle_experts"]:
+                        idle = st["step"] - st["last_win"][k]
+                        self.log(f"warning: expert {k} has not won any step for {idle} "
+                                 "training steps (dead expert?)")
                     wins.zero_()
                     acc = {"loss": 0.0, **{k: torch.zeros(T) for k in ("L_x", "L_z", "L_r")}}
                     n_acc, t_log = 0, time.perf_counter()
@@ -314,6 +320,16 @@ class Trainer:
         self.log(f"stopped: {st['done']} after {st['step']} steps, {st['elapsed']:.0f}s; "
                  f"checkpoint {self.out / 'last.pt'}")
         return dict(st)
+
+    def _idle_experts(self, wins: torch.Tensor) -> list[int]:
+        """Update each expert's last winning step from this interval's win counts [T, K];
+        return the experts idle for at least ``train.dead_after`` steps."""
+        st = self.state
+        for k, n in enumerate(wins.sum(0).tolist()):
+            if n > 0:
+                st["last_win"][k] = st["step"]
+        return [k for k, last in enumerate(st["last_win"])
+                if st["step"] - last >= self.tr["dead_after"]]
 
     def _step(self, x, kw):
         """``infer.train_step`` plus gradient clipping and a finiteness check.
