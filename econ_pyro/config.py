@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 SCORE_FORMS = ("paper", "area", "region")
 COMPETITION_MODES = ("stochastic", "deterministic")
@@ -41,7 +41,6 @@ class ECONConfig:
     expert_prior: tuple[float, ...] | None = None
     # how the K experts are evaluated in the competition: python loop or torch.func.vmap
     expert_strategy: str = "loop"
-    extra: dict = field(default_factory=dict)
 
     def __post_init__(self):
         self.attention_channels = tuple(int(c) for c in self.attention_channels)

@@ -14,7 +14,7 @@ objects this gives frequent, substantial occlusion (see ``occlusion_stats``).
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -74,7 +74,6 @@ class Scenes:
     classes: np.ndarray  # [N, O+1] int16, class id (0 background, -1 absent slot)
     colours: np.ndarray  # [N, O+1, 3] uint8
     depth: np.ndarray  # [N, O+1] int16, depth rank (0 background, larger = in front, -1 absent)
-    extra: dict = field(default_factory=dict)
 
     FIELDS = ("images", "visible", "amodal", "classes", "colours", "depth")
 

@@ -35,7 +35,7 @@ from ..handlers import weight
 from ..layers import next_scope
 
 
-def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None, batch_size=None):
+def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None):
     cfg = econ.config
     T, K = n_steps or cfg.n_steps, len(econ.experts)
     B, size = x.shape[0], x.shape[-1]

@@ -32,9 +32,6 @@ class ELBOResult:
     guide_trace: object = None
     model_trace: object = None
 
-    def terms(self) -> dict[str, torch.Tensor]:
-        return {"L_x": self.L_x, "L_z": self.L_z, "L_r": self.L_r}
-
 
 def _step(name: str) -> tuple[str, int]:
     prefix, _, t = name.rpartition("_")
