@@ -201,3 +201,17 @@ def test_dead_expert_monitor_fires(tmp_path, monkeypatch):
     assert {line.split()[2] for line in warned} == {"1", "2", "3"}
     _, recs = _losses(tmp_path / "r")
     assert recs[0]["idle_experts"] == [1, 2, 3]
+
+
+def test_train_on_generated_dataset_folder_keeps_ground_truth(tmp_path):
+    res = CliRunner().invoke(cli, ["data", "generate", "--n", "30", "--size", "16", "--kind",
+                                   "random", "--out", str(tmp_path / "d")])
+    assert res.exit_code == 0
+    res = CliRunner().invoke(cli, ["train", "--preset", "smoke", "--data", str(tmp_path / "d"),
+                                   "--set", "data.kind=random", "--max-steps", "10",
+                                   "--out", str(tmp_path / "r")])
+    assert res.exit_code == 0, res.output
+    _, recs = _losses(tmp_path / "r")
+    assert any("dashboard" in r for r in recs)  # validation split has ground truth
+    from econ_pyro.training import training_kind
+    assert training_kind(load(tmp_path / "r" / "last.pt")) == "random"  # from the checkpoint

@@ -12,18 +12,16 @@ from ..data import KINDS, DataError, SceneConfig, generate_scenes, read_dataset
 from ..data.shapes import CLASS_NAMES
 from ..evaluation import evaluate as run_evaluate
 from ..evaluation import format_table
+from ..training import training_kind
 from .generate import _load
 
 
-def _scenes(econ, run, data_dir, kind, n, seed, objects):
+def _scenes(econ, data_dir, kind, n, seed, objects):
     if data_dir:
         scenes, _ = read_dataset(data_dir)
         return scenes.subset(slice(0, n)) if n else scenes
-    cfg_path = Path(run) / "config.json" if Path(run).is_dir() else None
-    train_kind = json.loads(cfg_path.read_text())["data"]["kind"] \
-        if cfg_path and cfg_path.exists() else "unique"
     k = objects or 3
-    return generate_scenes(n, SceneConfig(kind=kind or train_kind,
+    return generate_scenes(n, SceneConfig(kind=kind or training_kind(econ),
                                           image_size=econ.config.image_size,
                                           min_objects=k, max_objects=k), seed=seed)
 
@@ -113,7 +111,7 @@ def evaluate(runs, data_dir, kind, n, seed, objects, n_steps, controlled, baseli
     for run in runs:
         econ = _load(run)
         try:
-            scenes = _scenes(econ, run, data_dir, kind, n, seed, objects)
+            scenes = _scenes(econ, data_dir, kind, n, seed, objects)
             m = run_evaluate(econ, scenes, n_steps=n_steps, controlled=controlled)
         except (DataError, ValueError) as e:
             raise click.ClickException(str(e)) from None
@@ -127,7 +125,7 @@ def evaluate(runs, data_dir, kind, n, seed, objects, n_steps, controlled, baseli
     if baseline_run:
         econ = _load(baseline_run)
         try:
-            scenes = _scenes(econ, runs[0], data_dir, kind, n, seed, objects)
+            scenes = _scenes(econ, data_dir, kind, n, seed, objects)
             base = run_evaluate(econ, scenes, n_steps=n_steps, controlled=0)
         except (DataError, ValueError) as e:
             raise click.ClickException(str(e)) from None

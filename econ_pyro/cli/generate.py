@@ -9,10 +9,10 @@ import numpy as np
 import torch
 
 from ..config import ConfigError
-from ..data import DataError, ImageFolder, SceneConfig, SceneDataset, load_image
+from ..data import DataError, SceneConfig, SceneDataset, image_tensor, open_folder
 from ..generate import decompose as run_decompose
 from ..generate import sample as run_sample
-from ..training import load
+from ..training import load, training_kind
 from ..viz import decomposition_panel, layer_rows, on_grey, sample_rows, save_grid
 
 
@@ -92,13 +92,11 @@ def decompose(run, images, data_dir, n, deterministic, panels, seed, out):
     size = econ.config.image_size
     try:
         if data_dir:
-            p = Path(data_dir)
-            ds = SceneDataset.from_folder(p) if (p / "gt.npz").exists() else ImageFolder(p, size)
+            ds = open_folder(data_dir, size)
             count = len(ds) if n is None else min(n, len(ds))
             x = torch.stack([ds[i]["image"] for i in range(count)])
         elif images:
-            x = torch.stack([torch.from_numpy(load_image(f, size).copy()).permute(2, 0, 1)
-                             for f in images[:n]]).float() / 255
+            x = torch.stack([image_tensor(f, size) for f in images[:n]])
         else:
             raise click.UsageError("give IMAGES or --data")
         torch.manual_seed(seed)
@@ -139,13 +137,8 @@ def figures(run, out, seed, n):
     written.append(save_grid(layer_rows(s), out / "layers.png"))
     written.append(save_grid(sample_rows(run_sample(econ, n=2 * n, seed=seed), n),
                              out / "samples.png"))
-    kind = "unique"
-    cfg_path = Path(run) / "config.json"
-    if cfg_path.is_file():
-        import json
-
-        kind = json.loads(cfg_path.read_text())["data"]["kind"]
-    scenes = SceneDataset.generate(4, SceneConfig(kind=kind, image_size=econ.config.image_size),
+    scenes = SceneDataset.generate(4, SceneConfig(kind=training_kind(econ),
+                                                  image_size=econ.config.image_size),
                                    seed=seed + 999)
     x = scenes.tensors["image"]
     torch.manual_seed(seed)

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import torch
 
-from ..data import DataError, ImageFolder, SceneConfig, SceneDataset, load_image
+from ..data import DataError, SceneConfig, SceneDataset, image_tensor, open_folder
 from ..inspection import latents, plot_expert_latents, render_graph, trace_table
 from .generate import _load
 
@@ -21,10 +21,9 @@ def _images(econ, image, data_dir, n, seed=0):
     size = econ.config.image_size
     try:
         if image:
-            return torch.from_numpy(load_image(image, size).copy()).permute(2, 0, 1)[None] / 255
+            return image_tensor(image, size)[None]
         if data_dir:
-            p = Path(data_dir)
-            ds = SceneDataset.from_folder(p) if (p / "gt.npz").exists() else ImageFolder(p, size)
+            ds = open_folder(data_dir, size)
             return torch.stack([ds[i]["image"] for i in range(min(n, len(ds)))])
         return SceneDataset.generate(n, SceneConfig(image_size=size), seed=seed).tensors["image"]
     except DataError as e:

@@ -61,6 +61,24 @@ class ProceduralScenes:
         return scenes_to_tensors(generate_scenes(self.batch_size, self.cfg, (self.seed, i)))
 
 
+def image_tensor(path, image_size: int) -> torch.Tensor:
+    """One image file as float ``[3, S, S]`` in [0, 1] (converted as in :func:`load_image`)."""
+    return torch.from_numpy(load_image(path, image_size).copy()).permute(2, 0, 1).float() / 255
+
+
+def collate(items: list[dict]) -> dict[str, torch.Tensor]:
+    """Stack a list of dataset items into a batch."""
+    return {k: torch.stack([it[k] for it in items]) for k in items[0]}
+
+
+def open_folder(path, image_size: int) -> Dataset:
+    """A generated dataset (``gt.npz`` present: with ground truth) or any image folder."""
+    path = Path(path)
+    if (path / "gt.npz").is_file():
+        return SceneDataset.from_folder(path)
+    return ImageFolder(path, image_size)
+
+
 class ImageFolder(Dataset):
     """Any folder of PNG/JPEG images (recursively), resized as in :func:`load_image`."""
 
@@ -72,5 +90,4 @@ class ImageFolder(Dataset):
         return len(self.files)
 
     def __getitem__(self, i):
-        img = load_image(self.files[i], self.image_size)
-        return {"image": torch.from_numpy(img.copy()).permute(2, 0, 1).float() / 255}
+        return {"image": image_tensor(self.files[i], self.image_size)}

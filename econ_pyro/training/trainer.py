@@ -18,12 +18,14 @@ from .. import __version__
 from ..config import ConfigError, ECONConfig
 from ..data import (
     DataError,
-    ImageFolder,
     ProceduralScenes,
     SceneConfig,
     SceneDataset,
+    collate,
     generate_scenes,
+    open_folder,
     read_dataset,
+    scenes_to_tensors,
 )
 from ..econ import ECON
 from ..evaluation import dashboard, evaluate
@@ -62,53 +64,39 @@ class _Data:
 
     def __init__(self, cfg: dict, image_size: int, batch_size: int, seed: int, val_size: int):
         d = cfg["data"]
-        self.path = d["path"]
-        if self.path is None:
+        self.folder = None
+        if d["path"] is None:
             scene_cfg = SceneConfig(kind=d["kind"], image_size=image_size,
                                     min_objects=d["min_objects"], max_objects=d["max_objects"])
             self.train = ProceduralScenes(scene_cfg, batch_size, seed)
             self.val_scenes = generate_scenes(val_size, scene_cfg, seed=(seed, 2**31 - 1))
-            self.val = SceneDataset(self.val_scenes)
-            self.folder = None
-        else:
-            path = Path(self.path)
-            if not path.is_dir():
-                raise DataError(f"data folder {path} does not exist")
-            self.val_scenes = None
-            if (path / "gt.npz").exists():
-                scenes = read_dataset(path)[0]
-                ds = SceneDataset(scenes)
-            else:
-                ds = ImageFolder(path, image_size)
-            n = len(ds)
-            n_val = min(val_size, max(n // 10, 1))
-            if (path / "gt.npz").exists():
-                self.val_scenes = scenes.subset(slice(n - n_val, n))
-            if n - n_val < 1:
-                raise DataError(f"data folder {path} has too few images ({n}) to hold out "
-                                "a validation split")
-            self.folder, self.n_train, self.batch_size, self.seed = ds, n - n_val, batch_size, seed
-            self.val = [ds[i] for i in range(n - n_val, n)]
-        self.image_size = image_size
+            self.val = scenes_to_tensors(self.val_scenes)
+            return
+        path = Path(d["path"])
+        if not path.is_dir():
+            raise DataError(f"data folder {path} does not exist")
+        ds = open_folder(path, image_size)
+        n = len(ds)
+        n_val = min(val_size, max(n // 10, 1))
+        if n - n_val < 1:
+            raise DataError(f"data folder {path} has too few images ({n}) to hold out "
+                            "a validation split")
+        self.folder, self.n_train, self.batch_size, self.seed = ds, n - n_val, batch_size, seed
+        self.val = collate([ds[i] for i in range(n - n_val, n)])
+        self.val_scenes = read_dataset(path)[0].subset(slice(n - n_val, n)) \
+            if isinstance(ds, SceneDataset) else None
 
     def batch(self, step: int) -> dict:
         if self.folder is None:
             return self.train.batch(step)
         g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
         idx = torch.randint(0, self.n_train, (self.batch_size,), generator=g).tolist()
-        items = [self.folder[i] for i in idx]
-        return {k: torch.stack([it[k] for it in items]) for k in items[0]}
+        return collate([self.folder[i] for i in idx])
 
     def val_batches(self, batch_size: int):
-        if self.folder is None:
-            t = self.val.tensors
-            n = len(self.val)
-            for i in range(0, n, batch_size):
-                yield {k: v[i:i + batch_size] for k, v in t.items()}
-        else:
-            for i in range(0, len(self.val), batch_size):
-                items = self.val[i:i + batch_size]
-                yield {k: torch.stack([it[k] for it in items]) for k in items[0]}
+        n = len(self.val["image"])
+        for i in range(0, n, batch_size):
+            yield {k: v[i:i + batch_size] for k, v in self.val.items()}
 
 
 def _atomic_save(obj, path: Path) -> None:
@@ -135,7 +123,13 @@ def load(run_or_ckpt, which: str = "last") -> ECON:
     ckpt = load_checkpoint(p / f"{which}.pt" if p.is_dir() else p)
     econ = ECON(ECONConfig.from_dict(ckpt["config"]["model"]))
     econ.load_state_dict(ckpt["model"])
+    econ.run_config = ckpt["config"]  # the full run config (data kind, training options)
     return econ.eval()
+
+
+def training_kind(econ) -> str:
+    """The dataset kind a loaded model was trained on ("unique" if unknown)."""
+    return getattr(econ, "run_config", {}).get("data", {}).get("kind", "unique")
 
 
 @contextmanager
