@@ -50,8 +50,9 @@ def evaluate(econ, scenes: Scenes, deterministic: bool = True, n_steps: int | No
     """Metrics of ``econ`` on ``scenes`` (see :func:`metrics.evaluate_decomposition`);
     with ``controlled > 0`` also :func:`controlled_generation` on that many samples."""
     x = scenes_to_tensors(scenes)["image"]
-    torch.manual_seed(seed)
-    d = decompose(econ, x, deterministic=deterministic, n_steps=n_steps)
+    with torch.random.fork_rng(devices=[]):  # seeded, without touching the caller's RNG
+        torch.manual_seed(seed)
+        d = decompose(econ, x, deterministic=deterministic, n_steps=n_steps)
     pred = {k: v.numpy() for k, v in d.items()}
     out = evaluate_decomposition(scenes.arrays(), pred, econ.config.n_experts, seed=seed,
                                  baselines=baselines)

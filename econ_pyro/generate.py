@@ -56,10 +56,11 @@ def sample(econ, experts=None, n: int = 16, n_steps: int | None = None,
     for t in range(1, T + 1):
         data[f"k_{t}"] = order[:, t - 1].to(device)
         data[f"z_{t}"] = z[:, t - 1].to(device)
-    if seed is not None:
-        torch.manual_seed(seed)
-    trace = poutine.trace(poutine.condition(econ.model, data=data)).get_trace(
-        batch_size=n, n_steps=T)
+    with torch.random.fork_rng(devices=[], enabled=seed is not None):  # caller's RNG untouched
+        if seed is not None:
+            torch.manual_seed(seed)
+        trace = poutine.trace(poutine.condition(econ.model, data=data)).get_trace(
+            batch_size=n, n_steps=T)
     shapes = [trace.nodes[f"shape_{t}"]["value"] for t in range(1, T + 1)]
     apps = [trace.nodes[f"appearance_{t}"]["value"] for t in range(1, T + 1)]
     painted = paint([torch.ones_like(shapes[0]), *shapes[1:]], apps)

@@ -396,8 +396,8 @@ class Trainer:
                "lr_decreases": st["lr_decreases"], "elapsed": time.perf_counter() - t0}
         line = f"step {st['step']:6d}  validation loss {val:.2f} (best {st['best_val']:.2f})"
         if tr["dashboard"] and self.data.val_scenes is not None and self.dist.main:
-            with torch.random.fork_rng(devices=[]):  # keep the training RNG stream untouched
-                dash = dashboard(evaluate(self.econ, self.data.val_scenes, baselines=False))
+            # evaluate() seeds its own forked RNG: the training stream stays untouched
+            dash = dashboard(evaluate(self.econ, self.data.val_scenes, baselines=False))
             rec["dashboard"] = dash
             line += (f"  FG-ARI {dash['fg_ari']:.3f}  purity {dash['purity']:.3f}  distinct "
                      f"{dash['distinct_experts']}  depth {dash['depth_order_accuracy']:.3f}  "
