@@ -63,6 +63,7 @@ class ExpertEnsemble(nn.Module):
         super().__init__()
         self.experts = nn.ModuleList(Expert(cfg) for _ in range(cfg.n_experts))
         self.strategy = cfg.expert_strategy
+        self._meta_expert = None  # list-wrapped so it is not registered as a sub-module
 
     def __len__(self) -> int:
         return len(self.experts)
@@ -84,14 +85,17 @@ class ExpertEnsemble(nn.Module):
         return _unwrap(tuple(torch.stack(o) for o in zip(*outs, strict=True)))
 
     def _all_vmap(self, method, args, per_expert):
-        params, buffers = stack_module_state(list(self.experts))
-        base = copy.deepcopy(self.experts[0]).to("meta")
+        params, buffers = stack_module_state(list(self.experts))  # current weights, stacked
+        if self._meta_expert is None:  # weight-less template, built once
+            self._meta_expert = [copy.deepcopy(self.experts[0]).to("meta")]
+        call = _MethodCall(self._meta_expert[0], method)
+        state = {f"m.{k}": v for k, v in {**params, **buffers}.items()}
 
-        def one(p, b, *a):
-            return _call_method(base, method, p, b, a)
+        def one(st, *a):
+            return functional_call(call, st, a, strict=False)
 
-        in_dims = (0, 0, *[0 if p else None for p in per_expert])
-        return vmap(one, in_dims=in_dims, randomness="different")(params, buffers, *args)
+        in_dims = (0, *[0 if p else None for p in per_expert])
+        return vmap(one, in_dims=in_dims, randomness="different")(state, *args)
 
     def grouping(self, k: torch.Tensor) -> Grouping:
         """How a batch splits by expert (one host sync); reusable for several ``select``s."""
@@ -118,17 +122,12 @@ class ExpertEnsemble(nn.Module):
         return _unwrap(tuple(torch.cat(o)[g.inverse] for o in zip(*outs, strict=True)))
 
 
-def _call_method(base: nn.Module, method: str, params, buffers, args):
-    """``functional_call`` for a named method of ``base`` (not only ``forward``)."""
+class _MethodCall(nn.Module):
+    """Calls a named method of ``expert`` as ``forward``, so ``functional_call`` can run it."""
 
-    class _Bound(nn.Module):
-        def __init__(self, m):
-            super().__init__()
-            self.m = m
+    def __init__(self, expert: nn.Module, method: str):
+        super().__init__()
+        self.m, self.method = expert, method
 
-        def forward(self, *a):
-            return getattr(self.m, method)(*a)
-
-    bound = _Bound(base)
-    pre = {f"m.{k}": v for k, v in {**params, **buffers}.items()}
-    return functional_call(bound, pre, args, strict=False)
+    def forward(self, *args):
+        return getattr(self.m, self.method)(*args)
