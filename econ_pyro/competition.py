@@ -12,7 +12,9 @@ argmax (deterministic).  Score forms:
 * ``"region"``: ``L_r,t(k)`` only (the paper's choice for random colours).
 
 The paper's summed scores are in the thousands, so temperature 1 is in
-effect an argmax; the temperature is explicit so it can be scheduled.
+effect an argmax; the temperature is explicit so it can be scheduled.  An
+optional per-expert logit ``bias`` ``[K]`` (the load-balancing remedy of
+``training/remedies.py``) is added to ``-score / temperature`` in both modes.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ class Competition:
     score_form: str = "paper"
     lam: float = 1.0
     temperature: float = 1.0
+    bias: torch.Tensor | None = None  # [K] logit bonus (training-time load balancing)
 
     @classmethod
     def from_config(cls, cfg) -> Competition:
@@ -48,11 +51,13 @@ class Competition:
 
     def distribution(self, scores: torch.Tensor) -> dist.Categorical:
         """Distribution of the winner given scores ``[B, K]``."""
+        logits = -scores / self.temperature
+        if self.bias is not None:
+            logits = logits + self.bias.to(logits)
         if self.mode == "deterministic":
-            best = scores.argmin(dim=-1, keepdim=True)
+            best = logits.argmax(dim=-1, keepdim=True)
             logits = torch.full_like(scores, float("-inf")).scatter(-1, best, 0.0)
-            return dist.Categorical(logits=logits)
-        return dist.Categorical(logits=-scores / self.temperature)
+        return dist.Categorical(logits=logits)
 
 
 def expert_scores(econ, x, scope, regions) -> torch.Tensor:

@@ -11,7 +11,7 @@ import torch
 from click.testing import CliRunner
 
 from econ_pyro.cli.main import cli
-from econ_pyro.training import TrainingError, load, resolve_config, temperature_at, train
+from econ_pyro.training import TrainingError, load, resolve_config, train
 from econ_pyro.training import trainer as trainer_mod
 
 
@@ -146,20 +146,6 @@ def test_train_on_image_folder(tmp_path):
     res = CliRunner().invoke(cli, ["train", "--preset", "smoke", "--data", str(tmp_path / "d"),
                                    "--max-steps", "3", "--out", str(tmp_path / "r")])
     assert res.exit_code == 0, res.output
-
-
-def test_temperature_schedule():
-    cfg = resolve_config("cpu-unique")
-    model = cfg["model"]
-    from econ_pyro import ECONConfig
-
-    mc = ECONConfig.from_dict(model)
-    tr = cfg["train"]
-    assert temperature_at(tr, mc, 0) == pytest.approx(tr["temperature_start"])
-    assert temperature_at(tr, mc, tr["anneal_steps"]) == pytest.approx(tr["temperature_end"])
-    assert temperature_at(tr, mc, 10 * tr["anneal_steps"]) == pytest.approx(tr["temperature_end"])
-    mid = temperature_at(tr, mc, tr["anneal_steps"] // 2)
-    assert mid == pytest.approx((tr["temperature_start"] * tr["temperature_end"]) ** 0.5, rel=1e-3)
 
 
 def test_two_rank_gloo_ddp_keeps_ranks_identical(tmp_path):

@@ -7,6 +7,8 @@ from pathlib import Path
 
 from ..config import ConfigError, ECONConfig
 from .presets import DATA_DEFAULTS, DEFAULT_PRESET, TRAIN_DEFAULTS, preset_config
+from .remedies import REVIVE
+from .schedule import SCHEDULES
 
 SECTIONS = ("model", "train", "data")
 
@@ -102,6 +104,17 @@ def validate(cfg: dict) -> ECONConfig:
         raise ConfigError(f"train.nan must be 'stop' or 'skip', got {tr['nan']!r}")
     if tr["autocast"] not in (None, "bf16"):
         raise ConfigError(f"train.autocast must be null or 'bf16', got {tr['autocast']!r}")
+    if tr["temperature_schedule"] not in SCHEDULES:
+        raise ConfigError(f"train.temperature_schedule must be one of {', '.join(SCHEDULES)}, "
+                          f"got {tr['temperature_schedule']!r}")
+    for key in ("temperature_start", "temperature_end", "temperature_floor"):
+        if tr[key] is not None and (not isinstance(tr[key], int | float) or tr[key] <= 0):
+            raise ConfigError(f"train.{key} must be a positive number or null, got {tr[key]!r}")
+    if tr["revive"] not in REVIVE:
+        raise ConfigError(f"train.revive must be null, 'noise' or 'split', got {tr['revive']!r}")
+    if not 0 <= tr["revive_below"] < 1 or tr["balance"] < 0 or not 0 <= tr["balance_decay"] < 1:
+        raise ConfigError("train.revive_below and train.balance_decay must be in [0, 1) and "
+                          "train.balance >= 0")
     if tr["device"] not in ("auto", "cpu", "cuda"):
         raise ConfigError(f"train.device must be auto, cpu or cuda, got {tr['device']!r}")
     if tr["supervise_regions"] and cfg["data"]["path"] is None and \

@@ -26,10 +26,21 @@ TRAIN_DEFAULTS = {
     "device": "auto",
     "autocast": None,  # None, or "bf16" (bfloat16 autocast; check the CPU's avx512_bf16/amx)
     "compile": False,  # torch.compile each expert's networks (nn.Module.compile, in place)
-    # competition temperature: geometric anneal from start to end over anneal_steps
+    # competition temperature (training/schedule.py): anneal from start to end over
+    # anneal_steps; schedule geometric | linear | constant; floor bounds it from below
     "temperature_start": None,  # None: model.temperature throughout
     "temperature_end": 1.0,
     "anneal_steps": 1500,
+    "temperature_schedule": "geometric",
+    "temperature_floor": None,
+    # dead-expert remedies (training/remedies.py), all off by default
+    "revive": None,  # None | "noise" | "split": re-initialise a starving expert
+    "revive_window": 500,  # steps per check (0: never check)
+    "revive_below": 0.02,  # an expert winning under this share of a window is starving
+    "revive_noise": 0.05,  # split: perturbation, relative to each tensor's mean magnitude
+    "temperature_restart": False,  # restart the anneal when an expert starves
+    "balance": 0.0,  # load-balancing logit bonus -balance * log(K * win share)
+    "balance_decay": 0.99,  # running average of the win share
 }
 DATA_DEFAULTS = {"kind": "unique", "path": None, "min_objects": 3, "max_objects": 3}
 

@@ -34,19 +34,12 @@ from ..infer import ECONELBO
 from ..viz import decomposition_panel, on_grey, save_grid
 from .config import validate
 from .distributed import Distributed
+from .remedies import WinShares, revive_expert
+from .schedule import temperature_at
 
 
 class TrainingError(RuntimeError):
     """Training stopped for a reason the user must see (e.g. a NaN loss)."""
-
-
-def temperature_at(train_cfg: dict, model_cfg: ECONConfig, step: int) -> float:
-    """Competition temperature: geometric anneal start -> end over anneal_steps."""
-    start = train_cfg.get("temperature_start")
-    if start is None:
-        return model_cfg.temperature
-    end, n = train_cfg["temperature_end"], max(int(train_cfg["anneal_steps"]), 1)
-    return float(start * (end / start) ** min(step / n, 1.0))
 
 
 def _device(name: str) -> torch.device:
@@ -170,7 +163,9 @@ class Trainer:
         self._tb = None
         self.state = {"step": 0, "best_val": math.inf, "bad_evals": 0, "lr_decreases": 0,
                       "elapsed": 0.0, "lr": tr["lr"], "done": None,
-                      "last_win": [0] * self.model_cfg.n_experts}
+                      "last_win": [0] * self.model_cfg.n_experts, "anneal_from": 0,
+                      "revivals": []}
+        self.shares = WinShares(self.model_cfg.n_experts, tr["balance_decay"])
         if resume:
             self._restore(load_checkpoint(self.out / "last.pt"))
         if self.dist.world > 1:  # each rank its own competition/latent noise
@@ -187,6 +182,7 @@ class Trainer:
     def _checkpoint(self) -> dict:
         return {"model": self.econ.state_dict(), "optimizer": self.opt.state_dict(),
                 "state": dict(self.state), "config": self.cfg,
+                "shares": self.shares.state_dict(),
                 "rng": {"torch": torch.get_rng_state(),
                         "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available()
                         else []},
@@ -204,6 +200,8 @@ class Trainer:
         self.econ.load_state_dict(ckpt["model"])
         self.opt.load_state_dict(ckpt["optimizer"])
         self.state.update(ckpt["state"])
+        if "shares" in ckpt:
+            self.shares.load_state_dict(ckpt["shares"])
         self.state["done"] = None
         torch.set_rng_state(ckpt["rng"]["torch"])
         if ckpt["rng"]["cuda"]:
@@ -261,7 +259,10 @@ class Trainer:
                     st["done"] = st["done"] or "stopped by another rank"
                     break
                 step = st["step"]
-                self.econ.competition.temperature = temperature_at(tr, self.model_cfg, step)
+                self.econ.competition.temperature = temperature_at(tr, self.model_cfg, step,
+                                                                   st["anneal_from"])
+                if tr["balance"]:
+                    self.econ.competition.bias = self.shares.bias(tr["balance"]).to(self.device)
                 x, kw = self._inputs(self.data.batch(step * self.dist.world + self.dist.rank))
                 res, loss, ok = self._step(x, kw)
                 if not ok:
@@ -276,9 +277,13 @@ class Trainer:
                     acc["loss"] += loss
                     for k in ("L_x", "L_z", "L_r"):
                         acc[k] += getattr(res, k).detach().cpu()
-                    wins += torch.nn.functional.one_hot(res.winners.cpu(), K).sum(1)
+                    step_wins = torch.nn.functional.one_hot(res.winners.cpu(), K).sum(1)
+                    wins += step_wins
+                    self.shares.update(step_wins.sum(0))
                     n_acc += 1
                 st["step"] = step + 1
+                if tr["revive_window"] and st["step"] % tr["revive_window"] == 0:
+                    self._remedy()
                 if st["step"] % tr["log_every"] == 0 and n_acc:
                     dt = time.perf_counter() - t_log
                     rec = {"step": st["step"], "loss": acc["loss"] / n_acc,
@@ -324,6 +329,31 @@ class Trainer:
                 st["last_win"][k] = st["step"]
         return [k for k, last in enumerate(st["last_win"])
                 if st["step"] - last >= self.tr["dead_after"]]
+
+    def _remedy(self) -> None:
+        """End of a revival window: revive and/or restart the anneal for a starving expert."""
+        tr, st = self.tr, self.state
+        found = self.shares.starving(tr["revive_below"])
+        # rank 0 decides, so every rank revives the same expert with the same noise
+        code = self.dist.from_main(-1 if found is None else found[0] * 1000 + found[1])
+        if code < 0 or (tr["revive"] is None and not tr["temperature_restart"]):
+            return
+        dead, busiest = divmod(int(code), 1000)
+        if tr["revive"] is not None:
+            source = busiest if tr["revive"] == "split" else None
+            revive_expert(self.econ, self.opt, dead, source, tr["revive_noise"],
+                          seed=tr["seed"] * 1_000_003 + st["step"])
+            st["last_win"][dead] = st["step"]
+            self.shares.share[dead] = 1.0 / len(self.shares.share)
+            st["revivals"].append({"step": st["step"], "expert": dead, "source": source})
+        if tr["temperature_restart"]:
+            st["anneal_from"] = st["step"]
+        self.log(f"step {st['step']}: expert {dead} won under {tr['revive_below']:.0%} of the "
+                 f"last {tr['revive_window']} steps' competitions; "
+                 + (f"re-initialised it ({tr['revive']}"
+                    + (f" of expert {busiest})" if tr["revive"] == "split" else ")")
+                    if tr["revive"] else "")
+                 + ("; temperature anneal restarted" if tr["temperature_restart"] else ""))
 
     def _step(self, x, kw):
         """``infer.train_step`` plus gradient clipping and a finiteness check.

@@ -1,0 +1,94 @@
+"""Dead-expert remedies for the competition (issue #7); each one is optional.
+
+An expert that loses every competition gets no gradient and never improves, so
+it keeps losing: a *dead* expert.  An expert that wins almost nothing is on the
+way there.  Three remedies, configured in ``train``:
+
+* **revival** (``revive = "noise" | "split"``): every ``revive_window`` steps
+  the expert with the smallest win share is re-initialised if that share is
+  below ``revive_below`` -- from fresh random weights (``"noise"``), or as a
+  perturbed copy of the expert with the largest share (``"split"``, as k-means
+  splits its largest cluster: the copy ties with its source on the source's
+  scenes and the two then divide them, e.g. background vs squares).  Only the
+  revived expert's parameters and Adam state change.
+* **temperature restart** (``temperature_restart = true``): when an expert is
+  found starving, the temperature anneal starts again from
+  ``temperature_start`` so the competition is soft while it catches up.
+* **load balancing** (``balance = alpha > 0``): the competition's logits get a
+  bonus ``-alpha * log(K * share_k)`` where ``share_k`` is a running average
+  (decay ``balance_decay``) of expert k's win share, favouring experts that
+  win rarely.  Training only; evaluation competes without it.
+"""
+
+from __future__ import annotations
+
+import torch
+
+REVIVE = (None, "noise", "split")
+
+
+def _reset(module: torch.nn.Module) -> None:
+    for m in module.modules():
+        if m is not module and hasattr(m, "reset_parameters"):
+            m.reset_parameters()
+
+
+@torch.no_grad()
+def revive_expert(econ, opt: torch.optim.Optimizer, dead: int, source: int | None = None,
+                  noise: float = 0.05, seed: int = 0) -> None:
+    """Re-initialise expert ``dead``: fresh weights, or (``source`` given) a copy of
+    expert ``source`` with Gaussian noise of ``noise`` x each tensor's mean magnitude.
+
+    Touches only expert ``dead``: its parameters change and its optimiser state
+    is dropped (Adam restarts its moments).  Seeded by ``seed`` and independent
+    of the global RNG stream (so every DDP rank does the same).
+    """
+    experts = econ.experts.experts
+    target = experts[dead]
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        if source is None:
+            _reset(target)
+        else:
+            for p, q in zip(target.parameters(), experts[source].parameters(), strict=True):
+                p.copy_(q + noise * q.abs().mean() * torch.randn_like(q))
+    for p in target.parameters():
+        opt.state.pop(p, None)
+
+
+class WinShares:
+    """Per-expert win counts over the current revival window and a running share."""
+
+    def __init__(self, n_experts: int, decay: float = 0.99):
+        self.K, self.decay = n_experts, decay
+        self.window = torch.zeros(n_experts)
+        self.share = torch.full((n_experts,), 1.0 / n_experts)
+
+    def update(self, counts: torch.Tensor) -> None:
+        """Add one step's win counts ``[K]`` (over batch and inference steps)."""
+        counts = counts.to(self.window)
+        self.window += counts
+        self.share = self.decay * self.share + (1 - self.decay) * counts / counts.sum()
+
+    def starving(self, below: float) -> tuple[int, int] | None:
+        """``(weakest, strongest)`` if the weakest expert's share of this window's
+        wins is below ``below``; the window restarts either way."""
+        total = self.window.sum()
+        out = None
+        if total > 0:
+            frac = self.window / total
+            if frac.min() < below:
+                out = int(frac.argmin()), int(frac.argmax())
+        self.window.zero_()
+        return out
+
+    def bias(self, alpha: float) -> torch.Tensor:
+        """Load-balancing logit bonus ``-alpha * log(K * share)``."""
+        return -alpha * torch.log(self.K * self.share.clamp_min(1e-3))
+
+    def state_dict(self) -> dict:
+        return {"window": self.window.tolist(), "share": self.share.tolist()}
+
+    def load_state_dict(self, d: dict) -> None:
+        self.window = torch.tensor(d["window"])
+        self.share = torch.tensor(d["share"])

@@ -1,0 +1,160 @@
+"""Issue #7: temperature schedules, load-balancing bias and dead-expert remedies."""
+
+import pytest
+import torch
+
+from econ_pyro import ECONConfig
+from econ_pyro.competition import Competition
+from econ_pyro.config import ConfigError
+from econ_pyro.training import WinShares, resolve_config, revive_expert, temperature_at, train
+from econ_pyro.training import trainer as trainer_mod
+
+from .conftest import make_econ
+
+MC = ECONConfig(temperature=7.0)
+
+
+def _tr(**kw):
+    return {"temperature_start": 1000.0, "temperature_end": 10.0, "anneal_steps": 100,
+            "temperature_schedule": "geometric", "temperature_floor": None, **kw}
+
+
+def test_geometric_schedule_values():
+    tr = _tr()
+    assert temperature_at(tr, MC, 0) == pytest.approx(1000.0)
+    assert temperature_at(tr, MC, 50) == pytest.approx(100.0)  # sqrt(1000 * 10)
+    assert temperature_at(tr, MC, 100) == pytest.approx(10.0)
+    assert temperature_at(tr, MC, 10_000) == pytest.approx(10.0)
+
+
+def test_linear_constant_floor_and_restart():
+    assert temperature_at(_tr(temperature_schedule="linear"), MC, 50) == pytest.approx(505.0)
+    assert temperature_at(_tr(temperature_schedule="linear"), MC, 25) == pytest.approx(752.5)
+    assert temperature_at(_tr(temperature_schedule="constant"), MC, 90) == pytest.approx(1000.0)
+    floored = _tr(temperature_floor=50.0)
+    assert temperature_at(floored, MC, 25) == pytest.approx(1000.0 * 0.01 ** 0.25)
+    assert temperature_at(floored, MC, 100) == pytest.approx(50.0)
+    # a restart at step 300 begins the anneal again
+    assert temperature_at(_tr(), MC, 300, anneal_from=300) == pytest.approx(1000.0)
+    assert temperature_at(_tr(), MC, 350, anneal_from=300) == pytest.approx(100.0)
+    # no schedule: the model's own temperature
+    assert temperature_at(_tr(temperature_start=None), MC, 50) == 7.0
+
+
+def test_preset_schedule_reaches_its_end():
+    cfg = resolve_config("cpu-unique")
+    tr, mc = cfg["train"], ECONConfig.from_dict(cfg["model"])
+    assert temperature_at(tr, mc, 0) == pytest.approx(tr["temperature_start"])
+    end = max(tr["temperature_end"], tr["temperature_floor"] or 0)
+    assert temperature_at(tr, mc, 10 * tr["anneal_steps"]) == pytest.approx(end)
+
+
+def test_tiny_temperature_is_argmax():
+    torch.manual_seed(0)
+    scores = torch.randn(2000, 4) * 3
+    k = Competition(mode="stochastic", temperature=1e-6).distribution(scores).sample()
+    assert torch.equal(k, scores.argmin(-1))
+
+
+def test_bias_shifts_frequencies_as_softmax():
+    torch.manual_seed(1)
+    scores = torch.tensor([[10.0, 11.0, 12.5, 30.0]])
+    bias = torch.tensor([-2.0, 0.0, 1.0, 15.0])
+    comp = Competition(temperature=2.0, bias=bias)
+    n = 40000
+    freq = torch.bincount(comp.distribution(scores.expand(n, 4)).sample(), minlength=4) / n
+    p = torch.softmax(-scores[0] / 2.0 + bias, 0)
+    tol = 4 * torch.sqrt(p * (1 - p) / n) + 1e-4
+    assert (freq - p).abs().le(tol).all(), (freq, p)
+    # deterministic mode takes the argmax of the biased logits
+    det = Competition(mode="deterministic", temperature=2.0, bias=bias)
+    assert det.distribution(scores).sample().item() == 3
+
+
+def test_balance_bias_favours_rare_winners():
+    ws = WinShares(4, decay=0.5)
+    for _ in range(5):
+        ws.update(torch.tensor([90, 8, 2, 0]))
+    b = ws.bias(1.0)
+    assert b[0] < b[1] < b[2] < b[3]
+    assert torch.isfinite(b).all()
+    assert torch.equal(WinShares(4).bias(1.0), torch.zeros(4))  # uniform shares: no bias
+
+
+def test_starving_detection_and_window_reset():
+    ws = WinShares(3)
+    ws.update(torch.tensor([50, 49, 1]))
+    assert ws.starving(0.02) == (2, 0)
+    assert ws.window.sum() == 0  # the window restarts
+    ws.update(torch.tensor([30, 30, 40]))
+    assert ws.starving(0.02) is None
+
+
+def _param_copies(econ):
+    return [[p.detach().clone() for p in e.parameters()] for e in econ.experts.experts]
+
+
+@pytest.mark.parametrize("source", [None, 0])
+def test_revive_touches_only_the_dead_expert(tiny_batch, source):
+    econ = make_econ()
+    opt = torch.optim.Adam(econ.parameters(), lr=1e-2)
+    for _ in range(2):  # every expert gets Adam state
+        opt.zero_grad()
+        sum(p.sum() for p in econ.parameters()).backward()  # moves every weight
+        opt.step()
+    before = _param_copies(econ)
+    rng = torch.get_rng_state()
+    revive_expert(econ, opt, dead=2, source=source, noise=0.05, seed=3)
+    assert torch.equal(torch.get_rng_state(), rng)  # global stream untouched
+    after = _param_copies(econ)
+    for k in (0, 1):
+        assert all(torch.equal(a, b) for a, b in zip(before[k], after[k], strict=True))
+        assert all(p in opt.state for p in econ.experts.experts[k].parameters())
+    assert not any(torch.equal(a, b) for a, b in zip(before[2], after[2], strict=True))
+    assert not any(p in opt.state for p in econ.experts.experts[2].parameters())
+    if source is not None:  # a close copy of the source expert
+        for a, s in zip(after[2], before[0], strict=True):
+            assert (a - s).abs().max() <= 0.05 * s.abs().mean() * 6 + 1e-6
+    # seeded: the same call gives the same weights
+    econ2 = make_econ()
+    revive_expert(econ2, torch.optim.Adam(econ2.parameters()), dead=2, source=source,
+                  noise=0.05, seed=3)
+    if source is None:
+        assert all(torch.equal(a, b) for a, b in
+                   zip(after[2], econ2.experts.experts[2].parameters(), strict=True))
+
+
+def _smoke(**train_kw):
+    cfg = resolve_config("smoke")
+    cfg["train"].update(train_kw)
+    return cfg
+
+
+def test_split_revival_in_training_on_a_forced_dead_expert(tmp_path, monkeypatch):
+    real = trainer_mod.ECONELBO.compute
+
+    def expert_three_never_wins(self, *a, **kw):
+        res = real(self, *a, **kw)
+        res.winners = res.winners.clamp(max=2)
+        return res
+    monkeypatch.setattr(trainer_mod.ECONELBO, "compute", expert_three_never_wins)
+    logs = []
+    cfg = _smoke(max_steps=10, revive="split", revive_window=5, temperature_restart=True,
+                 temperature_start=100.0, anneal_steps=10, balance=0.5)
+    state = train(cfg, tmp_path / "r", log=logs.append)
+    assert [r["expert"] for r in state["revivals"]] == [3, 3]
+    assert all(r["source"] in (0, 1, 2) for r in state["revivals"])
+    assert state["anneal_from"] == 10
+    assert sum("re-initialised it (split of expert" in line for line in logs) == 2
+    ckpt = torch.load(tmp_path / "r" / "last.pt", weights_only=True)
+    assert ckpt["state"]["revivals"] == state["revivals"]
+    assert len(ckpt["shares"]["share"]) == 4
+
+
+@pytest.mark.parametrize("key,value", [("temperature_schedule", "cosine"), ("revive", "magic"),
+                                       ("temperature_floor", -1.0), ("balance", -0.1)])
+def test_bad_remedy_options(key, value):
+    from econ_pyro.training.config import validate
+
+    with pytest.raises(ConfigError, match=key.split("_")[0]):
+        validate(_smoke(**{key: value}))
