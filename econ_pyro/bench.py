@@ -5,7 +5,12 @@ throughput in the same run and counts the step's FLOPs with FlopCounterMode
 (conv/matmul only), so figures can be compared across machines.
 
     econ-pyro bench --sizes 32 64 --nets paper --out bench.json
+    econ-pyro bench --sweep --out sweep.json   (one axis at a time, see SWEEP)
     python -m econ_pyro.bench ...            (same)
+
+``--sweep`` runs every configuration in its own process, so peak memory (RSS on
+CPU, ``torch.cuda.max_memory_allocated`` on GPU) and ``torch.compile`` state are
+per configuration.
 """
 
 from __future__ import annotations
@@ -13,9 +18,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import platform
+import resource
 import statistics
 import subprocess
+import sys
 import time
 
 import pyro
@@ -59,9 +67,34 @@ def plain_loss(econ: ECON, x: torch.Tensor) -> torch.Tensor:
     return total.mean()
 
 
-def plain_step(econ, opt, x):
+def all_graphs_loss(econ: ECON, x: torch.Tensor) -> torch.Tensor:
+    """The alternative design: every expert's step runs *with* autograd and the
+    winner's loss is picked from the K computed ones (no recompute, K graphs kept)."""
+    cfg, K = econ.config, len(econ.experts)
+    scope = torch.ones_like(x[:, :1])
+    total = 0.0
+    for t in range(cfg.n_steps, 0, -1):
+        regions = scope.expand(K, *scope.shape) if t == 1 \
+            else econ.experts.all("attend", x, scope)
+        mu, logvar = econ.experts.all("encode", x, regions, per_expert=(False, True))
+        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+        appearance, shape = econ.experts.all("decode", z, per_expert=(True,))
+        l_x = appearance_nll(x, regions, appearance, cfg.sigma_x)  # [K, B]
+        l_r = region_kl(regions, scope, shape)
+        scores = econ.competition.score(l_x.detach(), l_r.detach(),
+                                        regions.detach().flatten(-3).sum(-1),
+                                        scope.detach().flatten(-3).sum(-1))
+        k = econ.competition.distribution(scores.T).sample()
+        losses = l_x + cfg.beta * normal_kl(mu, logvar).sum(-1) + cfg.gamma * l_r
+        total = total + losses.gather(0, k[None])[0]
+        region = regions.gather(0, k.view(1, -1, 1, 1, 1).expand(1, *regions.shape[1:]))[0]
+        scope = next_scope(scope, region)
+    return total.mean()
+
+
+def plain_step(econ, opt, x, loss_fn=plain_loss):
     opt.zero_grad(set_to_none=True)
-    loss = plain_loss(econ, x)
+    loss = loss_fn(econ, x)
     loss.backward()
     opt.step()
     return loss
@@ -140,6 +173,141 @@ def bench_one(size, nets, strategy, K, T, B, reps, device) -> dict:
             "gflop_per_step": gflop, "gflops_achieved": gflop / t_pyro}
 
 
+def conv_gflops(device, reps=10) -> float:
+    """Throughput of one representative 3x3 conv (64 -> 64 channels, 32 x 32, batch 32)."""
+    x = torch.randn(32, 64, 32, 32, device=device)
+    w = torch.randn(64, 64, 3, 3, device=device)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    sec = timeit(lambda: torch.nn.functional.conv2d(x, w, padding=1), reps, sync=sync)
+    return 2 * 32 * 64 * 64 * 9 * 32 * 32 / sec / 1e9
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+BASE = {"size": 32, "nets": "cpu", "strategy": "loop", "K": 4, "T": 4, "B": 32,
+        "threads": None, "variant": "none"}
+SWEEP = [("K", [1, 2, 8]), ("T", [2, 6]), ("size", [64]), ("B", [8]), ("strategy", ["vmap"]),
+         ("variant", ["all_graphs", "channels_last", "bf16", "compile"]), ("threads", [1])]
+VARIANTS = ("none", "all_graphs", "channels_last", "bf16", "compile")
+
+
+def measure(spec: dict, reps: int = 3, device="cpu") -> dict:
+    """One sweep configuration (run in a fresh process by ``--sweep``)."""
+    device = torch.device(device)
+    if spec["threads"]:
+        torch.set_num_threads(spec["threads"])
+    pyro.set_rng_seed(0)
+    pyro.enable_validation(False)
+    cfg = ECONConfig(n_experts=spec["K"], n_steps=spec["T"], image_size=spec["size"],
+                     expert_strategy=spec["strategy"], competition="stochastic",
+                     temperature=1e4, **NETS[spec["nets"]])
+    econ = ECON(cfg).to(device)
+    x = ProceduralScenes(SceneConfig(image_size=spec["size"]), spec["B"], 0).batch(0)["image"]
+    x = x.to(device)
+    variant = spec["variant"]
+    if variant == "channels_last":
+        econ = econ.to(memory_format=torch.channels_last)
+        x = x.contiguous(memory_format=torch.channels_last)
+    if variant == "compile":
+        for expert in econ.experts.experts:
+            for net in (expert.attention, expert.encoder, expert.decoder):
+                net.compile()
+    opt = torch.optim.Adam(econ.parameters(), lr=1e-4)
+    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    if variant == "all_graphs":
+        def step():
+            return plain_step(econ, opt, x, all_graphs_loss)
+    else:
+        def step():
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=variant == "bf16"):
+                return train_step(econ, opt, x)
+    rss0 = _rss_mb()
+    if device.type == "cuda":
+        torch.cuda.reset_peak_memory_stats()
+    gflop = count_gflop(step)
+    t = timeit(step, reps, sync=sync)
+    row = {**spec, "threads": torch.get_num_threads(), "s_per_step": t,
+           "images_per_s": spec["B"] / t, "gflop_per_step": gflop, "gflops_achieved": gflop / t,
+           "rss_before_mb": rss0,
+           "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    if device.type == "cuda":
+        row["cuda_max_allocated_mb"] = torch.cuda.max_memory_allocated() / 2**20
+    if variant == "none" and spec == {**BASE, "nets": spec["nets"]}:
+        row["s_per_step_plain"] = timeit(lambda: plain_step(econ, opt, x), reps, sync=sync)
+        row["pyro_overhead"] = t / row["s_per_step_plain"] - 1
+    return row
+
+
+def decompose_rate(nets: str, size: int = 32, n: int = 512, device="cpu") -> float:
+    from .generate import decompose
+
+    cfg = ECONConfig(image_size=size, **NETS[nets])
+    econ = ECON(cfg).to(device).eval()
+    x = ProceduralScenes(SceneConfig(image_size=size), n, 0).batch(0)["image"]
+    decompose(econ, x[:64])  # warm-up
+    t = time.perf_counter()
+    decompose(econ, x)
+    return n / (time.perf_counter() - t)
+
+
+def sweep_specs(nets_list) -> list[dict]:
+    specs = []
+    for nets in nets_list:
+        specs.append({**BASE, "nets": nets})
+        for key, values in SWEEP:
+            specs += [{**BASE, "nets": nets, key: v} for v in values]
+    return specs
+
+
+def run_sweep(nets_list, reps, device, out=None) -> dict:
+    info = cpu_info()
+    dev = torch.device(device)
+    peak = statistics.median(matmul_gflops(dev) for _ in range(3))
+    conv = statistics.median(conv_gflops(dev) for _ in range(3))
+    print(json.dumps(info))
+    print(f"dense fp32 matmul 2048^2: {peak:.1f} GFLOP/s; 3x3 conv 64ch 32px: {conv:.1f} GFLOP/s")
+    if not (info.get("avx512_bf16") or info.get("amx_bf16")) and dev.type == "cpu":
+        print("note: this CPU has no avx512_bf16/amx: bf16 autocast will be slow")
+    hdr = (f"{'nets':>5} {'size':>4} {'K':>2} {'T':>2} {'B':>3} {'thr':>3} {'strategy':>8} "
+           f"{'variant':>13} {'s/step':>7} {'img/s':>6} {'GFLOP/s':>8} {'of mm':>5} "
+           f"{'peak RSS MB':>11} {'step MB':>7} {'pyro ovh':>8}")
+    print(hdr)
+    rows = []
+    for spec in sweep_specs(nets_list):
+        cmd = [sys.executable, "-m", "econ_pyro.bench", "--one", json.dumps(spec),
+               "--reps", str(reps), "--device", device]
+        proc = subprocess.run(cmd, capture_output=True, text=True,
+                              env={**os.environ, "PYTHONWARNINGS": "ignore"})
+        if proc.returncode != 0:
+            print(f"{spec}: failed: {proc.stderr.strip().splitlines()[-1:]}")
+            continue
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        r["fraction_of_matmul_peak"] = r["gflops_achieved"] / peak
+        r["fraction_of_conv_peak"] = r["gflops_achieved"] / conv
+        rows.append(r)
+        ovh = f"{r['pyro_overhead']:>8.1%}" if "pyro_overhead" in r else f"{'':>8}"
+        print(f"{r['nets']:>5} {r['size']:>4} {r['K']:>2} {r['T']:>2} {r['B']:>3} "
+              f"{r['threads']:>3} {r['strategy']:>8} {r['variant']:>13} {r['s_per_step']:>7.3f} "
+              f"{r['images_per_s']:>6.1f} {r['gflops_achieved']:>8.1f} "
+              f"{r['fraction_of_matmul_peak']:>5.2f} {r['peak_rss_mb']:>11.0f} "
+              f"{r['peak_rss_mb'] - r['rss_before_mb']:>7.0f} {ovh}", flush=True)
+    dec = {nets: decompose_rate(nets, device=device) for nets in nets_list}
+    for nets, rate in dec.items():
+        print(f"decompose ({nets} nets, 32x32, batch 64, no grad): {rate:.0f} images/s")
+    res = {"machine": info, "matmul_gflops": peak, "conv_gflops": conv, "results": rows,
+           "decompose_images_per_s": dec}
+    if out:
+        with open(out, "w") as f:
+            json.dump(res, f, indent=2)
+    return res
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="econ-pyro bench", description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[32, 64])
@@ -152,7 +320,18 @@ def main(argv=None):
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     ap.add_argument("--out", default=None, help="write results as JSON here")
+    ap.add_argument("--sweep", action="store_true",
+                    help="one-axis-at-a-time sweep (K, T, size, batch, strategy, all-graphs, "
+                         "channels_last, bf16, compile, threads) for the --nets given, each "
+                         "configuration in its own process; plus decompose images/s")
+    ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # a sweep worker
     args = ap.parse_args(argv)
+    if args.one:
+        print(json.dumps(measure(json.loads(args.one), args.reps, args.device)))
+        return
+    if args.sweep:
+        run_sweep(args.nets, args.reps, args.device, args.out)
+        return
     device = torch.device(args.device)
     if args.threads:
         torch.set_num_threads(args.threads)

@@ -93,6 +93,7 @@ from .evaluate import evaluate  # noqa: E402
 from .generate import decompose, figures, sample  # noqa: E402
 from .inspect import inspect  # noqa: E402
 from .train import train  # noqa: E402
+from .tune import tune  # noqa: E402
 
-for _command in (train, sample, decompose, figures, evaluate, inspect):
+for _command in (train, tune, sample, decompose, figures, evaluate, inspect):
     cli.add_command(_command)

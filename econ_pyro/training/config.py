@@ -13,7 +13,8 @@ from .schedule import SCHEDULES
 SECTIONS = ("model", "train", "data")
 
 
-def _parse_value(text: str):
+def parse_value(text: str):
+    """A --set value: JSON if it parses, null/none, true/false, else the string."""
     try:
         return json.loads(text)
     except json.JSONDecodeError:
@@ -89,7 +90,7 @@ def resolve_config(preset: str | None = None, config_file=None, sets=(), base=No
         if "=" not in item:
             raise ConfigError(f"--set expects key=value, got {item!r}")
         k, v = item.split("=", 1)
-        apply_override(cfg, k.strip(), _parse_value(v.strip()))
+        apply_override(cfg, k.strip(), parse_value(v.strip()))
     validate(cfg)
     return cfg
 

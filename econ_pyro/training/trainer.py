@@ -142,8 +142,8 @@ def _interruptible():
 
 
 class Trainer:
-    def __init__(self, cfg: dict, out, resume: bool = False, log=print):
-        self.cfg, self.out = cfg, Path(out)
+    def __init__(self, cfg: dict, out, resume: bool = False, log=print, on_eval=None):
+        self.cfg, self.out, self.on_eval = cfg, Path(out), on_eval
         self.model_cfg = validate(cfg)
         tr = cfg["train"]
         self.tr = tr
@@ -441,8 +441,14 @@ class Trainer:
         self.save("last")
         if improved:
             self.save("best")
+        if self.on_eval is not None and self.dist.main:
+            self.on_eval(rec)
 
 
-def train(cfg: dict, out, resume: bool = False, log=print) -> dict:
-    """Train ECON with the resolved config ``cfg`` into run folder ``out``."""
-    return Trainer(cfg, out, resume=resume, log=log).run()
+def train(cfg: dict, out, resume: bool = False, log=print, on_eval=None) -> dict:
+    """Train ECON with the resolved config ``cfg`` into run folder ``out``.
+
+    ``on_eval(record)`` is called after every evaluation (validation loss and
+    dashboard metrics, checkpoint already saved), e.g. to report to a tuner.
+    """
+    return Trainer(cfg, out, resume=resume, log=log, on_eval=on_eval).run()
