@@ -83,7 +83,7 @@ def aggregate(results: list[dict]) -> dict:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("runs", nargs=-1, required=True, type=click.Path(exists=True))
+@click.argument("runs", nargs=-1, required=True)
 @click.option("--data", "data_dir", type=click.Path(), default=None,
               help="A generated dataset folder (with gt.npz). Default: generate scenes.")
 @click.option("--kind", default=None, help=f"Generated scenes: {', '.join(KINDS)} "

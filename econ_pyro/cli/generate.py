@@ -28,7 +28,7 @@ def _npz(path: Path, arrays: dict) -> None:
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("run", type=click.Path(exists=True))
+@click.argument("run")
 @click.option("--experts", default="random", show_default=True,
               help="Expert per layer, background first, e.g. 3,0,1,2 (any length, repeats "
                    "allowed), or 'random' to draw the order from the prior.")
@@ -44,7 +44,8 @@ def _npz(path: Path, arrays: dict) -> None:
 @click.option("--out", type=click.Path(dir_okay=False), default="samples.png", show_default=True,
               help="PNG to write; the raw arrays go to the same name with .npz.")
 def sample(run, experts, n, n_steps, seed, temperature, per_expert, layers, out):
-    """Sample scenes from a trained model (RUN: run folder or checkpoint)."""
+    """Sample scenes from a trained model (RUN: run folder, checkpoint, or a shipped
+    pretrained model: cpu-unique, cpu-random, monet-k1)."""
     econ = _load(run)
     out = Path(out)
     try:
@@ -69,7 +70,7 @@ def sample(run, experts, n, n_steps, seed, temperature, per_expert, layers, out)
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("run", type=click.Path(exists=True))
+@click.argument("run")
 @click.argument("images", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 @click.option("--data", "data_dir", type=click.Path(), default=None,
               help="A generated dataset folder or any image folder (instead of IMAGES).")
@@ -112,7 +113,7 @@ def decompose(run, images, data_dir, n, deterministic, panels, seed, out):
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
-@click.argument("run", type=click.Path(exists=True))
+@click.argument("run")
 @click.option("--out", type=click.Path(file_okay=False), default="docs/figures", show_default=True)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--n", "n", type=int, default=8, show_default=True, help="Samples per row.")

@@ -31,7 +31,7 @@ def _images(econ, image, data_dir, n, seed=0):
 
 
 @inspect.command()
-@click.argument("run", type=click.Path(exists=True))
+@click.argument("run")
 @click.option("--image", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Image to explain (default: one generated scene).")
 @click.option("--stochastic", is_flag=True, help="Sampled winners instead of argmax.")
@@ -46,7 +46,7 @@ def trace(run, image, stochastic):
 
 
 @inspect.command("latents")
-@click.argument("run", type=click.Path(exists=True))
+@click.argument("run")
 @click.option("--data", "data_dir", type=click.Path(), default=None,
               help="Dataset or image folder (default: generated scenes).")
 @click.option("--n", "n", type=int, default=200, show_default=True)
@@ -65,7 +65,7 @@ def latents_cmd(run, data_dir, n, out):
 
 
 @inspect.command()
-@click.argument("run", type=click.Path(exists=True))
+@click.argument("run")
 @click.option("--out", type=click.Path(dir_okay=False), default="model.png", show_default=True)
 def graph(run, out):
     """Render the generative model with pyro.render_model (needs graphviz)."""

@@ -7,6 +7,7 @@ import math
 import os
 import platform
 import signal
+import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -111,8 +112,16 @@ def load_checkpoint(path) -> dict:
 
 
 def load(run_or_ckpt, which: str = "last") -> ECON:
-    """A ready (eval-mode) ECON from a run folder or checkpoint file."""
+    """A ready (eval-mode) ECON from a run folder, a checkpoint file, or the name of
+    a shipped pretrained model (``econ_pyro.pretrained.available()``)."""
+    from .. import pretrained
+
     p = Path(run_or_ckpt)
+    if not p.exists() and pretrained.path(str(run_or_ckpt)) is not None:
+        p = pretrained.path(str(run_or_ckpt))
+    elif not p.exists() and "/" not in str(run_or_ckpt) and p.suffix != ".pt":
+        raise ConfigError(f"{run_or_ckpt!r} is neither a run folder, a checkpoint nor a "
+                          f"pretrained model ({', '.join(pretrained.available()) or 'none'})")
     ckpt = load_checkpoint(p / f"{which}.pt" if p.is_dir() else p)
     econ = ECON(ECONConfig.from_dict(ckpt["config"]["model"]))
     econ.load_state_dict(ckpt["model"])
@@ -127,8 +136,12 @@ def training_kind(econ) -> str:
 
 @contextmanager
 def _interruptible():
-    """Turn SIGINT/SIGTERM into a flag checked between steps."""
+    """Turn SIGINT/SIGTERM into a flag checked between steps (main thread only: a
+    run inside a worker thread, e.g. a Ray Tune trial, is stopped by its owner)."""
     state = {"stop": None}
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
 
     def handler(signum, frame):
         state["stop"] = signal.Signals(signum).name
