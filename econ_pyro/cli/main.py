@@ -89,6 +89,56 @@ def bench(args):
     bench_main(list(args))
 
 
+@cli.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("runs", nargs=-1, required=True, type=click.Path(file_okay=False))
+@click.option("--every", type=int, default=1, show_default=True,
+              help="Print every N-th evaluation (the last one always).")
+@click.option("--plot", "plot_path", type=click.Path(dir_okay=False), default=None,
+              help="Also plot the curves of all RUNS into this PNG.")
+def curves(runs, every, plot_path):
+    """Dashboard metrics of training runs against minutes and steps (from metrics.jsonl),
+    and the first evaluation with distinct experts, purity >= 0.9 and FG-ARI >= 0.9."""
+    from .. import curves as c
+
+    try:
+        hist = {run: c.history(run) for run in runs}
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    for run, rows in hist.items():
+        click.echo(f"== {run}")
+        click.echo(c.format_history(rows, every))
+        hit = c.first_reaching(rows)
+        click.echo("targets (distinct, purity >= 0.9, FG-ARI >= 0.9): " +
+                   (f"first met at step {hit['step']}, {hit['minutes']:.1f} min" if hit
+                    else "not met"))
+    if plot_path:
+        click.echo(f"wrote {c.plot(hist, plot_path)}")
+
+
+@cli.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("run", type=click.Path(exists=True))
+@click.argument("out", type=click.Path(dir_okay=False))
+@click.option("--which", type=click.Choice(["last", "best"]), default="last", show_default=True,
+              help="Which checkpoint of a run folder.")
+@click.option("--note", default="", help="Free-text provenance stored in the file.")
+def export(run, out, which, note):
+    """Write a run's weights and config (no optimiser state) to OUT, a small .pt file
+    that `econ_pyro.load(OUT)` and every RUN argument accept."""
+    from pathlib import Path
+
+    from ..pretrained import export as do_export
+    from ..training import load_checkpoint
+
+    p = Path(run)
+    try:
+        ckpt = load_checkpoint(p / f"{which}.pt" if p.is_dir() else p)
+    except ConfigError as e:
+        raise click.ClickException(str(e)) from None
+    path = do_export(ckpt, out, note)
+    click.echo(f"wrote {path} ({path.stat().st_size / 1024:.0f} KiB, step "
+               f"{ckpt.get('state', {}).get('step')})")
+
+
 from .evaluate import evaluate  # noqa: E402
 from .generate import decompose, figures, sample  # noqa: E402
 from .inspect import inspect  # noqa: E402
