@@ -158,3 +158,26 @@ def test_bad_remedy_options(key, value):
 
     with pytest.raises(ConfigError, match=key.split("_")[0]):
         validate(_smoke(**{key: value}))
+
+
+def test_curriculum_serves_fewer_objects_first():
+    from econ_pyro.training.trainer import _Data
+
+    cfg = _smoke()
+    cfg["data"]["curriculum"] = {"steps": 3, "min_objects": 1, "max_objects": 1}
+    data = _Data(cfg, 16, batch_size=8, seed=0, val_size=4)
+    n_objects = [(data.batch(s)["classes"][:, 1:] >= 0).sum(1) for s in range(5)]
+    assert all(n.eq(1).all() for n in n_objects[:3])
+    assert all(n.eq(3).all() for n in n_objects[3:])
+    assert (data.val["classes"][:, 1:] >= 0).sum(1).eq(3).all()  # validation unchanged
+
+
+@pytest.mark.parametrize("cur", [{"steps": 5}, {"steps": 5, "min_objects": 0, "max_objects": 2},
+                                 {"steps": 5, "min_objects": 1, "max_objects": 9}])
+def test_bad_curriculum(cur):
+    from econ_pyro.training.config import validate
+
+    cfg = _smoke()
+    cfg["data"]["curriculum"] = cur
+    with pytest.raises(ConfigError, match="curriculum"):
+        validate(cfg)

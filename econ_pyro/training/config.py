@@ -116,6 +116,15 @@ def validate(cfg: dict) -> ECONConfig:
     if not 0 <= tr["revive_below"] < 1 or tr["balance"] < 0 or not 0 <= tr["balance_decay"] < 1:
         raise ConfigError("train.revive_below and train.balance_decay must be in [0, 1) and "
                           "train.balance >= 0")
+    cur = cfg["data"]["curriculum"]
+    if cur is not None and (not isinstance(cur, dict) or set(cur) != {"steps", "min_objects",
+                                                                      "max_objects"}
+                            or not 1 <= cur["min_objects"] <= cur["max_objects"]
+                            or cur["max_objects"] > model.n_steps - 1):
+        raise ConfigError("data.curriculum must be null or {steps, min_objects, max_objects} "
+                          "with 1 <= min_objects <= max_objects <= n_steps - 1")
+    if cur is not None and cfg["data"]["path"] is not None:
+        raise ConfigError("data.curriculum works on generated scenes only, not with data.path")
     if tr["device"] not in ("auto", "cpu", "cuda"):
         raise ConfigError(f"train.device must be auto, cpu or cuda, got {tr['device']!r}")
     if tr["supervise_regions"] and cfg["data"]["path"] is None and \

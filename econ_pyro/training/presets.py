@@ -42,7 +42,10 @@ TRAIN_DEFAULTS = {
     "balance": 0.0,  # load-balancing logit bonus -balance * log(K * win share)
     "balance_decay": 0.99,  # running average of the win share
 }
-DATA_DEFAULTS = {"kind": "unique", "path": None, "min_objects": 3, "max_objects": 3}
+DATA_DEFAULTS = {"kind": "unique", "path": None, "min_objects": 3, "max_objects": 3,
+                 # e.g. {"steps": 1000, "min_objects": 1, "max_objects": 3}: generated scenes
+                 # with that object count for the first `steps` steps (a curriculum)
+                 "curriculum": None}
 
 _CPU_NETS = {"image_size": 32, "attention_channels": [8, 16, 16], "vae_layers": 3,
              "vae_features": 16, "latent_dim": 3}

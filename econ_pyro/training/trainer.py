@@ -10,6 +10,7 @@ import signal
 import threading
 import time
 from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
 
 import pyro
@@ -63,6 +64,12 @@ class _Data:
             scene_cfg = SceneConfig(kind=d["kind"], image_size=image_size,
                                     min_objects=d["min_objects"], max_objects=d["max_objects"])
             self.train = ProceduralScenes(scene_cfg, batch_size, seed)
+            cur = d.get("curriculum")  # easier scenes (fewer objects) for the first steps
+            self.warmup_steps = cur["steps"] if cur else 0
+            if cur:
+                self.warmup = ProceduralScenes(
+                    replace(scene_cfg, min_objects=cur["min_objects"],
+                            max_objects=cur["max_objects"]), batch_size, seed + 7919)
             self.val_scenes = generate_scenes(val_size, scene_cfg, seed=(seed, 2**31 - 1))
             self.val = scenes_to_tensors(self.val_scenes)
             return
@@ -82,7 +89,7 @@ class _Data:
 
     def batch(self, step: int) -> dict:
         if self.folder is None:
-            return self.train.batch(step)
+            return (self.warmup if step < self.warmup_steps else self.train).batch(step)
         g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
         idx = torch.randint(0, self.n_train, (self.batch_size,), generator=g).tolist()
         return collate([self.folder[i] for i in idx])
