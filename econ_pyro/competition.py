@@ -75,3 +75,12 @@ def expert_scores(econ, x, scope, regions) -> torch.Tensor:
     l_r = region_kl(regions, scope, shape)
     return econ.competition.score(l_x, l_r, regions.flatten(-3).sum(-1),
                                   scope.flatten(-3).sum(-1))
+
+
+def exclude(scores: torch.Tensor, allowed: list[int] | None) -> torch.Tensor:
+    """Scores ``[K, B]`` with experts not in ``allowed`` set to +inf (they cannot win)."""
+    if allowed is None:
+        return scores
+    keep = torch.zeros(scores.shape[0], dtype=torch.bool, device=scores.device)
+    keep[allowed] = True
+    return scores.masked_fill(~keep[:, None], float("inf"))

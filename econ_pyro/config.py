@@ -39,6 +39,10 @@ class ECONConfig:
     detach_scope: bool = False
     # prior p(k_t) over experts (None = uniform)
     expert_prior: tuple[float, ...] | None = None
+    # deviation from the paper (issue #7, docs/SPECIALISATION.md): an expert reserved for
+    # the background -- it alone explains the last step t = 1 and never competes for
+    # objects (None: every expert competes at every step, as in the paper)
+    background_expert: int | None = None
     # how the K experts are evaluated in the competition: python loop or torch.func.vmap
     expert_strategy: str = "loop"
 
@@ -74,6 +78,10 @@ class ECONConfig:
         need(self.score in SCORE_FORMS, f"score must be one of {SCORE_FORMS}, got {self.score!r}")
         need(self.expert_strategy in EXPERT_STRATEGIES,
              f"expert_strategy must be one of {EXPERT_STRATEGIES}, got {self.expert_strategy!r}")
+        if self.background_expert is not None:
+            need(self.n_experts >= 2 and 0 <= self.background_expert < self.n_experts,
+                 f"background_expert must be an expert index 0..{self.n_experts - 1} and "
+                 "n_experts >= 2")
         if self.expert_prior is not None:
             need(len(self.expert_prior) == self.n_experts and all(p >= 0 for p in self.expert_prior)
                  and sum(self.expert_prior) > 0,

@@ -35,6 +35,24 @@ class ECON(nn.Module):
             else torch.tensor(config.expert_prior)
         self.register_buffer("expert_prior", prior / prior.sum(), persistent=False)
 
+    def allowed_experts(self, t: int) -> list[int] | None:
+        """Experts that may explain step t (None: all).  With a reserved
+        ``background_expert`` b: only b at t = 1, every other expert at t > 1."""
+        b = self.config.background_expert
+        if b is None:
+            return None
+        return [b] if t == 1 else [k for k in range(self.config.n_experts) if k != b]
+
+    def step_prior(self, t: int) -> torch.Tensor:
+        """p(k_t): the expert prior restricted to the experts allowed at step t."""
+        allowed = self.allowed_experts(t)
+        if allowed is None:
+            return self.expert_prior
+        mask = torch.zeros_like(self.expert_prior)
+        mask[allowed] = 1.0
+        p = self.expert_prior * mask
+        return p / p.sum()
+
     @property
     def device(self) -> torch.device:
         return self.expert_prior.device

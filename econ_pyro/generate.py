@@ -19,8 +19,8 @@ def _expert_order(econ, experts, n_steps, n, generator):
     K = econ.config.n_experts
     if experts is None or experts == "random":
         T = n_steps or econ.config.n_steps
-        return torch.multinomial(econ.expert_prior.cpu().expand(n, K), T, replacement=True,
-                                 generator=generator)
+        return torch.stack([torch.multinomial(econ.step_prior(t).cpu(), n, replacement=True,
+                                              generator=generator) for t in range(1, T + 1)], 1)
     order = [int(k) for k in experts]
     if not order:
         raise ValueError("experts must name at least one expert")

@@ -5,12 +5,12 @@ import pytest
 import torch
 from pyro import poutine
 
-from econ_pyro import ECONELBO, train_step
+from econ_pyro import ECONELBO, ConfigError, sample, train_step
 from econ_pyro.competition import Competition
 from econ_pyro.handlers import force_experts
 from econ_pyro.layers import composite, paint, regions_from_shapes
 
-from .conftest import make_econ
+from .conftest import make_econ, tiny_config
 
 
 def _traces(econ, x, **kw):
@@ -279,3 +279,23 @@ def test_region_kl_is_finite_with_finite_gradients_at_the_edges():
     ref = torch.distributions.kl_divergence(torch.distributions.Bernoulli(probs=torch.tensor(0.2)),
                                             torch.distributions.Bernoulli(probs=torch.tensor(0.7)))
     torch.testing.assert_close(bernoulli_kl(torch.tensor(0.2), torch.tensor(0.7)), ref)
+
+
+def test_background_expert_explains_exactly_the_last_step(tiny_batch):
+    econ = make_econ(background_expert=1, temperature=1e6)  # near-uniform competition
+    for _ in range(5):
+        _, gt, mt = _traces(econ, tiny_batch)
+        assert gt.nodes["k_1"]["value"].eq(1).all()
+        for t in (2, 3):
+            assert gt.nodes[f"k_{t}"]["value"].ne(1).all()
+            assert torch.isinf(gt.nodes[f"k_{t}"]["infer"]["scores"][:, 1]).all()
+    # the model's prior agrees: p(k_1) is one-hot, p(k_t > 1) excludes the background
+    torch.testing.assert_close(mt.nodes["k_1"]["fn"].probs[0], torch.tensor([0.0, 1.0, 0.0]))
+    torch.testing.assert_close(mt.nodes["k_2"]["fn"].probs[0], torch.tensor([0.5, 0.0, 0.5]))
+    s = sample(econ, n=50, seed=0)
+    assert s["experts"][:, 0].eq(1).all() and s["experts"][:, 1:].ne(1).all()
+
+
+def test_bad_background_expert():
+    with pytest.raises(ConfigError, match="background_expert"):
+        tiny_config(background_expert=3)

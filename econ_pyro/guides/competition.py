@@ -7,7 +7,10 @@ Inference runs front to back, t = T..1, with scope s_T = 1::
                          z~_k ~ q(z | x, r~_k)           encode
                          (mu_k, m~_k) = f_k(z~_k)        decode
                          score_k = lam L_x + L_r  (or a variant, see competition.py)
-        k_t ~ softmax(-score / tau)  (or argmax)         competition (sec. 5.2)
+        k_t ~ softmax(-score / tau)  (or argmax)         competition (sec. 5.2), among the
+                                                         experts allowed at t (all, or with a
+                                                         reserved background expert b: b alone
+                                                         at t = 1, the others at t > 1)
         r_t = r~_{k_t}                                   winner's region (RegionBernoulli)
         z_t ~ N(mu_{k_t}(x, r_t), sigma_{k_t}^2)         winner's latent
         s_{t-1} = s_t (1 - a_{k_t}) = s_t - r_t         scope update (eq. 14)
@@ -29,7 +32,7 @@ import pyro
 import pyro.distributions as dist
 import torch
 
-from ..competition import expert_scores
+from ..competition import exclude, expert_scores
 from ..distributions import RegionBernoulli
 from ..handlers import weight
 from ..layers import next_scope
@@ -54,10 +57,15 @@ def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None):
                 fixed = scope * gt_regions[:, t - 1 : t].to(x)
 
             # --- competition: every expert explains the scene in scope (no autograd)
+            allowed = econ.allowed_experts(t)
             with torch.no_grad():
-                regions = fixed.expand(K, *fixed.shape) if fixed is not None \
-                    else econ.experts.all("attend", x, scope)
-                scores = expert_scores(econ, x, scope, regions)
+                if allowed is not None and len(allowed) == 1:  # nothing to compete for
+                    scores = torch.zeros(K, B, device=x.device, dtype=x.dtype)
+                else:
+                    regions = fixed.expand(K, *fixed.shape) if fixed is not None \
+                        else econ.experts.all("attend", x, scope)
+                    scores = expert_scores(econ, x, scope, regions)
+                scores = exclude(scores, allowed)
             k = pyro.sample(f"k_{t}", competition.distribution(scores.T),
                             infer={"is_competition": True, "scores": scores.T})
 

@@ -3,7 +3,7 @@
 Read top to bottom next to the paper::
 
     for t = 1..T (t = 1 is the background):
-        k_t ~ Categorical(prior)                       object class / expert
+        k_t ~ Categorical(prior_t)                     object class / expert
         z_t ~ N(0, I_L)                                object properties
         (mu_t, m~_t) = f_{k_t}(z_t)                    appearance and shape (eqs 4-5)
     s_T = 1
@@ -41,13 +41,12 @@ def layered_model(econ, x=None, *, batch_size: int | None = None, n_steps: int |
     device = x.device if x is not None else econ.device
     size = cfg.image_size
     pyro.module("econ", econ)
-    prior = econ.expert_prior.to(device)
     z_loc = torch.zeros(cfg.latent_dim, device=device)
 
     shapes, appearances = [], []
     with pyro.plate("scenes", B):
         for t in range(1, T + 1):
-            k = pyro.sample(f"k_{t}", dist.Categorical(prior))
+            k = pyro.sample(f"k_{t}", dist.Categorical(econ.step_prior(t).to(device)))
             with weight(cfg.beta):
                 z = pyro.sample(f"z_{t}", dist.Normal(z_loc, 1.0).to_event(1))
             appearance, shape = econ.experts.select("decode", k, z)  # eqs 4-5
