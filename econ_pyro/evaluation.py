@@ -45,14 +45,21 @@ def controlled_generation(econ, assignment: dict, object_classes, n: int = 200,
             "n": n}
 
 
+def _supervised(econ) -> bool:
+    return bool(getattr(econ, "run_config", {}).get("train", {}).get("supervise_regions"))
+
+
 def evaluate(econ, scenes: Scenes, deterministic: bool = True, n_steps: int | None = None,
              seed: int = 0, baselines: bool = True, controlled: int = 0) -> dict:
     """Metrics of ``econ`` on ``scenes`` (see :func:`metrics.evaluate_decomposition`);
     with ``controlled > 0`` also :func:`controlled_generation` on that many samples."""
-    x = scenes_to_tensors(scenes)["image"]
+    tensors = scenes_to_tensors(scenes)
+    # a model trained with ground-truth regions (K = 1, Fig. 5) is evaluated with them too
+    gt = tensors["visible"] if _supervised(econ) else None
     with torch.random.fork_rng(devices=[]):  # seeded, without touching the caller's RNG
         torch.manual_seed(seed)
-        d = decompose(econ, x, deterministic=deterministic, n_steps=n_steps)
+        d = decompose(econ, tensors["image"], deterministic=deterministic, n_steps=n_steps,
+                      gt_regions=gt)
     pred = {k: v.numpy() for k, v in d.items()}
     out = evaluate_decomposition(scenes.arrays(), pred, econ.config.n_experts, seed=seed,
                                  baselines=baselines)

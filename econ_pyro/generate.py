@@ -87,8 +87,12 @@ def competition_mode(econ, mode: str):
 
 @torch.no_grad()
 def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: int | None = None,
-              batch_size: int = 64) -> dict[str, torch.Tensor]:
+              batch_size: int = 64, gt_regions: torch.Tensor | None = None
+              ) -> dict[str, torch.Tensor]:
     """Decompose images ``[N,3,H,W]`` front to back (inference order t = T..1).
+
+    ``gt_regions`` ``[N,T,H,W]`` (visible mask of layer t at index t - 1) replaces
+    the attention, as in training with ``supervise_regions`` (the K = 1 model).
 
     Returns arrays indexed by inference step i = 0..T-1 (i = 0 is the front-most
     step t = T): ``regions`` [N,T,H,W] (attended regions r~), ``shapes``
@@ -107,8 +111,11 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
     with competition_mode(econ, mode):
         for i in range(0, len(images), batch_size):
             x = images[i:i + batch_size].to(econ.device)
-            gtr = poutine.trace(econ.guide).get_trace(x, n_steps=T)
-            mtr = poutine.trace(poutine.replay(econ.model, trace=gtr)).get_trace(x, n_steps=T)
+            kw = {"n_steps": T}
+            if gt_regions is not None:
+                kw["gt_regions"] = gt_regions[i:i + batch_size].to(econ.device)
+            gtr = poutine.trace(econ.guide).get_trace(x, **kw)
+            mtr = poutine.trace(poutine.replay(econ.model, trace=gtr)).get_trace(x, **kw)
             steps = range(T, 0, -1)
             regions = torch.cat([gtr.nodes[f"r_{t}"]["value"] for t in steps], 1)
             scope = torch.ones_like(regions[:, :1])

@@ -109,3 +109,16 @@ def test_cli_figures_and_bad_inputs(smoke_run, tmp_path):
                                    "--out", str(tmp_path / "o")])
     assert res.exit_code != 0 and "trained at 16x16" in res.output
     assert "Traceback" not in res.output
+
+
+def test_decompose_with_ground_truth_regions_uses_them():
+    from econ_pyro import ECON
+    from econ_pyro.data import ProceduralScenes, SceneConfig
+
+    from .conftest import tiny_config
+
+    econ = ECON(tiny_config(n_experts=1, n_steps=4)).eval()
+    b = ProceduralScenes(SceneConfig(image_size=16), batch_size=5, seed=3).batch(0)
+    d = decompose(econ, b["image"], gt_regions=b["visible"])
+    # inference index i is layer t = T - i; visible masks partition the image
+    torch.testing.assert_close(d["regions"], b["visible"].flip(1))

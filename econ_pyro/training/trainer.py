@@ -172,6 +172,7 @@ class Trainer:
         self.log = log if self.dist.main else (lambda *a, **k: None)
         pyro.set_rng_seed(tr["seed"])  # identical initial weights on every rank
         self.econ = ECON(self.model_cfg).to(self.device)
+        self.econ.run_config = cfg  # as on load(): the dashboard evaluates like `evaluate`
         if tr["compile"]:
             for expert in self.econ.experts.experts:
                 for net in (expert.attention, expert.encoder, expert.decoder):
