@@ -181,3 +181,33 @@ def test_bad_curriculum(cur):
     cfg["data"]["curriculum"] = cur
     with pytest.raises(ConfigError, match="curriculum"):
         validate(cfg)
+
+
+def test_balance_fades_linearly():
+    from econ_pyro.training.remedies import balance_at
+
+    tr = {"balance": 2.0, "balance_anneal_steps": 100}
+    assert [balance_at(tr, s) for s in (0, 50, 100, 500)] == [2.0, 1.0, 0.0, 0.0]
+    assert balance_at({"balance": 2.0, "balance_anneal_steps": None}, 10_000) == 2.0
+    assert balance_at({"balance": 0.0}, 0) == 0.0
+
+
+def test_dashboard_competes_without_the_training_bias(tmp_path, monkeypatch):
+    seen = []
+    real = trainer_mod.evaluate
+
+    def spy(econ, *a, **kw):
+        seen.append(econ.competition.bias)
+        return real(econ, *a, **kw)
+    monkeypatch.setattr(trainer_mod, "evaluate", spy)
+    biases = []
+    real_step = trainer_mod.Trainer._step
+
+    def step_spy(self, x, kw):
+        biases.append(self.econ.competition.bias)
+        return real_step(self, x, kw)
+    monkeypatch.setattr(trainer_mod.Trainer, "_step", step_spy)
+    train(_smoke(max_steps=10, balance=1.0, balance_anneal_steps=8), tmp_path / "r",
+          log=lambda *_: None)
+    assert seen and all(b is None for b in seen)
+    assert biases[0] is not None and biases[-1] is None  # faded out by step 8

@@ -111,6 +111,9 @@ def validate(cfg: dict) -> ECONConfig:
     for key in ("temperature_start", "temperature_end", "temperature_floor"):
         if tr[key] is not None and (not isinstance(tr[key], int | float) or tr[key] <= 0):
             raise ConfigError(f"train.{key} must be a positive number or null, got {tr[key]!r}")
+    n = tr["balance_anneal_steps"]
+    if n is not None and (not isinstance(n, int) or n <= 0):
+        raise ConfigError(f"train.balance_anneal_steps must be a positive int or null, got {n!r}")
     if tr["revive"] not in REVIVE:
         raise ConfigError(f"train.revive must be null, 'noise' or 'split', got {tr['revive']!r}")
     if not 0 <= tr["revive_below"] < 1 or tr["balance"] < 0 or not 0 <= tr["balance_decay"] < 1:

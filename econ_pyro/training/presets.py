@@ -41,6 +41,7 @@ TRAIN_DEFAULTS = {
     "temperature_restart": False,  # restart the anneal when an expert starves
     "balance": 0.0,  # load-balancing logit bonus -balance * log(K * win share)
     "balance_decay": 0.99,  # running average of the win share
+    "balance_anneal_steps": None,  # fade the bonus linearly to 0 over these steps
 }
 DATA_DEFAULTS = {"kind": "unique", "path": None, "min_objects": 3, "max_objects": 3,
                  # e.g. {"steps": 1000, "min_objects": 1, "max_objects": 3}: generated scenes

@@ -17,7 +17,9 @@ way there.  Three remedies, configured in ``train``:
 * **load balancing** (``balance = alpha > 0``): the competition's logits get a
   bonus ``-alpha * log(K * share_k)`` where ``share_k`` is a running average
   (decay ``balance_decay``) of expert k's win share, favouring experts that
-  win rarely.  Training only; evaluation competes without it.
+  win rarely.  With ``balance_anneal_steps`` = N the bonus fades linearly to 0
+  over the first N steps, so the final experts must win on their own scores.
+  Training only; evaluation (and the training dashboard) compete without it.
 """
 
 from __future__ import annotations
@@ -54,6 +56,15 @@ def revive_expert(econ, opt: torch.optim.Optimizer, dead: int, source: int | Non
                 p.copy_(q + noise * q.abs().mean() * torch.randn_like(q))
     for p in target.parameters():
         opt.state.pop(p, None)
+
+
+def balance_at(train_cfg: dict, step: int) -> float:
+    """The load-balancing strength alpha at ``step`` (linear fade if configured)."""
+    alpha = float(train_cfg.get("balance") or 0.0)
+    n = train_cfg.get("balance_anneal_steps")
+    if n:
+        alpha *= max(0.0, 1.0 - step / n)
+    return alpha
 
 
 class WinShares:

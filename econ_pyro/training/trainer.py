@@ -36,7 +36,7 @@ from ..infer import ECONELBO
 from ..viz import decomposition_panel, on_grey, save_grid
 from .config import validate
 from .distributed import Distributed
-from .remedies import WinShares, revive_expert
+from .remedies import WinShares, balance_at, revive_expert
 from .schedule import temperature_at
 
 
@@ -282,8 +282,9 @@ class Trainer:
                 step = st["step"]
                 self.econ.competition.temperature = temperature_at(tr, self.model_cfg, step,
                                                                    st["anneal_from"])
-                if tr["balance"]:
-                    self.econ.competition.bias = self.shares.bias(tr["balance"]).to(self.device)
+                alpha = balance_at(tr, step)
+                self.econ.competition.bias = \
+                    self.shares.bias(alpha).to(self.device) if alpha > 0 else None
                 x, kw = self._inputs(self.data.batch(step * self.dist.world + self.dist.rank))
                 res, loss, ok = self._step(x, kw)
                 if not ok:
@@ -447,8 +448,11 @@ class Trainer:
                "lr_decreases": st["lr_decreases"], "elapsed": time.perf_counter() - t0}
         line = f"step {st['step']:6d}  validation loss {val:.2f} (best {st['best_val']:.2f})"
         if tr["dashboard"] and self.data.val_scenes is not None and self.dist.main:
-            # evaluate() seeds its own forked RNG: the training stream stays untouched
+            # evaluate() seeds its own forked RNG: the training stream stays untouched;
+            # the training-only load-balancing bias is off, as in `econ-pyro evaluate`
+            bias, self.econ.competition.bias = self.econ.competition.bias, None
             dash = dashboard(evaluate(self.econ, self.data.val_scenes, baselines=False))
+            self.econ.competition.bias = bias
             rec["dashboard"] = dash
             line += (f"  FG-ARI {dash['fg_ari']:.3f}  purity {dash['purity']:.3f}  distinct "
                      f"{dash['distinct_experts']}  depth {dash['depth_order_accuracy']:.3f}  "
