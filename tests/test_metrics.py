@@ -151,3 +151,16 @@ def test_evaluate_cli_on_smoke_run(smoke_run, tmp_path):
     assert res.exit_code == 0, res.output
     m3 = json.loads((tmp_path / "m3.json").read_text())
     assert m3["baseline_run"]["fg_ari"] == m3["fg_ari"]  # same model, same scenes
+
+
+def test_evaluate_cli_out_of_distribution_scenes(smoke_run, tmp_path):
+    res = CliRunner().invoke(cli, ["evaluate", str(smoke_run), "--n", "12", "--controlled", "0",
+                                   "--objects", "4-5", "--repeat-classes", "--n-steps", "6",
+                                   "--out", str(tmp_path / "ood.json")])
+    assert res.exit_code == 0, res.output
+    m = json.loads((tmp_path / "ood.json").read_text())
+    assert m["n_scenes"] == 12
+    assert 12 * 4 <= len(m["per_object"]["amodal_iou"]) <= 12 * 5  # 4-5 objects per scene
+    assert len(m["winners_per_step"]) == 6
+    res = CliRunner().invoke(cli, ["evaluate", str(smoke_run), "--objects", "5-4"])
+    assert res.exit_code != 0 and "invalid object count range" in res.output

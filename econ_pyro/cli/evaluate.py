@@ -14,16 +14,18 @@ from ..evaluation import evaluate as run_evaluate
 from ..evaluation import format_table
 from ..training import training_kind
 from .generate import _load
+from .options import parse_count
 
 
-def _scenes(econ, data_dir, kind, n, seed, objects):
+def _scenes(econ, data_dir, kind, n, seed, objects, repeat_classes=False):
     if data_dir:
         scenes, _ = read_dataset(data_dir)
         return scenes.subset(slice(0, n)) if n else scenes
-    k = objects or 3
+    lo, hi = parse_count(objects or "3")
     return generate_scenes(n, SceneConfig(kind=kind or training_kind(econ),
                                           image_size=econ.config.image_size,
-                                          min_objects=k, max_objects=k), seed=seed)
+                                          min_objects=lo, max_objects=hi,
+                                          repeat_classes=repeat_classes), seed=seed)
 
 
 def _confusion_png(m: dict, path: Path) -> None:
@@ -91,7 +93,10 @@ def aggregate(results: list[dict]) -> dict:
 @click.option("--n", "n", type=int, default=1000, show_default=True)
 @click.option("--seed", type=int, default=12345, show_default=True,
               help="Seed of the generated evaluation scenes (differs from training data).")
-@click.option("--objects", type=int, default=None, help="Objects per generated scene.")
+@click.option("--objects", default=None,
+              help="Objects per generated scene: N or MIN-MAX (default 3).")
+@click.option("--repeat-classes", is_flag=True,
+              help="Generated scenes draw classes i.i.d. (repeats allowed; out of distribution).")
 @click.option("--n-steps", type=int, default=None,
               help="Inference steps (default: the model's T; raise it for more objects).")
 @click.option("--controlled", type=int, default=100, show_default=True,
@@ -102,7 +107,8 @@ def aggregate(results: list[dict]) -> dict:
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write JSON here, plus a confusion-matrix PNG (.png) and histograms of the "
                    "per-scene/per-object values (_hist.png) next to it.")
-def evaluate(runs, data_dir, kind, n, seed, objects, n_steps, controlled, baseline_run, out):
+def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, controlled,
+             baseline_run, out):
     """Measure segmentation (ARI, FG-ARI, mSC), expert specialisation, amodal completion,
     depth order, object counts and controlled generation on scenes with ground truth,
     next to simple baselines.  Several RUNS (e.g. training seeds) are aggregated as
@@ -111,7 +117,7 @@ def evaluate(runs, data_dir, kind, n, seed, objects, n_steps, controlled, baseli
     for run in runs:
         econ = _load(run)
         try:
-            scenes = _scenes(econ, data_dir, kind, n, seed, objects)
+            scenes = _scenes(econ, data_dir, kind, n, seed, objects, repeat_classes)
             m = run_evaluate(econ, scenes, n_steps=n_steps, controlled=controlled)
         except (DataError, ValueError) as e:
             raise click.ClickException(str(e)) from None
@@ -125,7 +131,7 @@ def evaluate(runs, data_dir, kind, n, seed, objects, n_steps, controlled, baseli
     if baseline_run:
         econ = _load(baseline_run)
         try:
-            scenes = _scenes(econ, data_dir, kind, n, seed, objects)
+            scenes = _scenes(econ, data_dir, kind, n, seed, objects, repeat_classes)
             base = run_evaluate(econ, scenes, n_steps=n_steps, controlled=0)
         except (DataError, ValueError) as e:
             raise click.ClickException(str(e)) from None

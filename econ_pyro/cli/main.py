@@ -8,20 +8,9 @@ import click
 
 from ..config import ConfigError
 from ..data import KINDS, DataError, SceneConfig, generate_dataset
+from .options import parse_count
 
 USER_ERRORS = (DataError, ConfigError)
-
-
-def _parse_count(value: str) -> tuple[int, int]:
-    """'3' -> (3, 3); '4-5' -> (4, 5)."""
-    try:
-        lo, _, hi = value.partition("-")
-        lo, hi = int(lo), int(hi or lo)
-    except ValueError:
-        raise click.BadParameter(f"expected N or MIN-MAX, got {value!r}") from None
-    if lo < 1 or hi < lo:
-        raise click.BadParameter(f"invalid object count range {value!r}")
-    return lo, hi
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -62,7 +51,7 @@ def data():
 def data_generate(kind, n, size, seed, objects, repeat_classes, min_scale, max_scale, out,
                   overwrite):
     """Generate N scenes with visible/amodal masks, classes, colours and depth order."""
-    lo, hi = _parse_count(objects)
+    lo, hi = parse_count(objects)
     try:
         cfg = SceneConfig(kind=kind, image_size=size, min_objects=lo, max_objects=hi,
                           repeat_classes=repeat_classes, min_scale=min_scale, max_scale=max_scale)
