@@ -430,9 +430,20 @@ class Trainer:
                          zip(s["appearances"][:, 0].cpu(), s["shapes"][:, 0].cpu(), strict=True)])
         save_grid(rows, self.out / "snapshots" / f"step_{self.state['step']:07d}.png")
 
+    @contextmanager
+    def _unbiased(self):
+        """Validation and dashboard compete without the training-only load-balancing
+        bias, exactly as ``econ-pyro evaluate`` does on a checkpoint."""
+        bias, self.econ.competition.bias = self.econ.competition.bias, None
+        try:
+            yield
+        finally:
+            self.econ.competition.bias = bias
+
     def _evaluate(self, t0: float) -> None:
         st, tr = self.state, self.tr
-        val = self.dist.from_main(self.validate() if self.dist.main else 0.0)
+        with self._unbiased():
+            val = self.dist.from_main(self.validate() if self.dist.main else 0.0)
         improved = val < st["best_val"]
         if improved:
             st["best_val"], st["bad_evals"] = val, 0
@@ -448,11 +459,9 @@ class Trainer:
                "lr_decreases": st["lr_decreases"], "elapsed": time.perf_counter() - t0}
         line = f"step {st['step']:6d}  validation loss {val:.2f} (best {st['best_val']:.2f})"
         if tr["dashboard"] and self.data.val_scenes is not None and self.dist.main:
-            # evaluate() seeds its own forked RNG: the training stream stays untouched;
-            # the training-only load-balancing bias is off, as in `econ-pyro evaluate`
-            bias, self.econ.competition.bias = self.econ.competition.bias, None
-            dash = dashboard(evaluate(self.econ, self.data.val_scenes, baselines=False))
-            self.econ.competition.bias = bias
+            # evaluate() seeds its own forked RNG: the training stream stays untouched
+            with self._unbiased():
+                dash = dashboard(evaluate(self.econ, self.data.val_scenes, baselines=False))
             rec["dashboard"] = dash
             line += (f"  FG-ARI {dash['fg_ari']:.3f}  purity {dash['purity']:.3f}  distinct "
                      f"{dash['distinct_experts']}  depth {dash['depth_order_accuracy']:.3f}  "
