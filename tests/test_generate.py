@@ -92,7 +92,8 @@ def test_cli_figures_and_bad_inputs(smoke_run, tmp_path):
     res = CliRunner().invoke(cli, ["figures", str(smoke_run), "--out", str(tmp_path / "f")])
     assert res.exit_code == 0, res.output
     names = {p.name for p in (tmp_path / "f").glob("*.png")}
-    assert {"per_expert.png", "layers.png", "samples.png", "decomposition_0.png"} <= names
+    assert {"per_expert.png", "layers.png", "samples.png", "decomposition_0.png",
+            "ood_0.png", "ood_1.png"} <= names
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a checkpoint")
     res = CliRunner().invoke(cli, ["sample", str(bad), "--out", str(tmp_path / "x.png")])

@@ -122,7 +122,8 @@ def figures(run, out, seed, n):
 
     per_expert.png (Fig. 1B / 6: one row per expert), layers.png (Fig. 1C / 7:
     layer-by-layer composition with a random expert order), samples.png, and
-    decomposition_*.png (Fig. 4: held-out scenes of the run's training kind).
+    decomposition_*.png (Fig. 4: held-out scenes of the run's training kind),
+    ood_*.png (Fig. 8: 4-5 objects with repeated classes, decomposed in 6 steps).
     """
     econ = _load(run)
     out = Path(out)
@@ -147,5 +148,14 @@ def figures(run, out, seed, n):
     for i in range(len(x)):
         written.append(save_grid(decomposition_panel(d, i, x[i]),
                                  out / f"decomposition_{i}.png"))
+    # Fig. 8: out of distribution -- 4-5 objects, classes may repeat, T = 6 steps
+    ood = SceneDataset.generate(2, SceneConfig(kind=training_kind(econ),
+                                               image_size=econ.config.image_size,
+                                               min_objects=4, max_objects=5,
+                                               repeat_classes=True), seed=seed + 1999)
+    x = ood.tensors["image"]
+    d = run_decompose(econ, x, n_steps=6)
+    for i in range(len(x)):
+        written.append(save_grid(decomposition_panel(d, i, x[i]), out / f"ood_{i}.png"))
     for p in written:
         click.echo(str(p))
