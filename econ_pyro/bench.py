@@ -244,6 +244,29 @@ def measure(spec: dict, reps: int = 3, device="cpu") -> dict:
     return row
 
 
+def grouped_conv_rates(K: int = 4, B: int = 32, reps: int = 20) -> list[dict]:
+    """Would vectorising the K experts into grouped convolutions pay?  Times K separate
+    3x3 convs against one ``groups=K`` conv on the CPU nets' layer shapes (no grad)."""
+    rows = []
+    for c_in, c_out, side in ((4, 8, 32), (24, 8, 32), (8, 16, 16), (32, 16, 8), (16, 16, 16)):
+        xs = [torch.randn(B, c_in, side, side) for _ in range(K)]
+        ws = [torch.randn(c_out, c_in, 3, 3) for _ in range(K)]
+        xg, wg = torch.cat(xs, 1), torch.cat(ws, 0)
+        def separate(xs=xs, ws=ws):
+            return [torch.nn.functional.conv2d(x, w, padding=1)
+                    for x, w in zip(xs, ws, strict=True)]
+
+        def grouped(xg=xg, wg=wg):
+            return torch.nn.functional.conv2d(xg, wg, padding=1, groups=K)
+        with torch.no_grad():
+            sep, grp = timeit(separate, reps), timeit(grouped, reps)
+        flop = 2 * K * B * c_out * c_in * 9 * side * side
+        rows.append({"c_in": c_in, "c_out": c_out, "side": side, "separate_ms": sep * 1e3,
+                     "grouped_ms": grp * 1e3, "separate_gflops": flop / sep / 1e9,
+                     "grouped_gflops": flop / grp / 1e9})
+    return rows
+
+
 def decompose_rate(nets: str, size: int = 32, n: int = 512, device="cpu") -> float:
     from .generate import decompose
 
@@ -300,8 +323,13 @@ def run_sweep(nets_list, reps, device, out=None) -> dict:
     dec = {nets: decompose_rate(nets, device=device) for nets in nets_list}
     for nets, rate in dec.items():
         print(f"decompose ({nets} nets, 32x32, batch 64, no grad): {rate:.0f} images/s")
+    groups = grouped_conv_rates() if dev.type == "cpu" else []
+    for g in groups:
+        print(f"3x3 conv {g['c_in']:>2}->{g['c_out']:>2} ch at {g['side']:>2}px, K=4, B=32: "
+              f"4 separate {g['separate_ms']:.2f} ms ({g['separate_gflops']:.0f} GFLOP/s), "
+              f"grouped {g['grouped_ms']:.2f} ms ({g['grouped_gflops']:.0f} GFLOP/s)")
     res = {"machine": info, "matmul_gflops": peak, "conv_gflops": conv, "results": rows,
-           "decompose_images_per_s": dec}
+           "decompose_images_per_s": dec, "grouped_conv": groups}
     if out:
         with open(out, "w") as f:
             json.dump(res, f, indent=2)
