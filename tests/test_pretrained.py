@@ -11,12 +11,14 @@ from econ_pyro.config import ConfigError
 from econ_pyro.data import SceneConfig, generate_scenes
 from econ_pyro.evaluation import evaluate
 
-SHIPPED = ("cpu-unique", "cpu-random", "monet-k1")
-# conservative floors, far below the figures measured in docs/RESULTS.md, far above chance
-FG_ARI_FLOOR = {"cpu-unique": 0.8, "cpu-random": 0.5, "monet-k1": 0.8}
+# cpu-random is not shipped: its only 30-minute run collapsed (docs/RESULTS.md)
+SHIPPED = ("cpu-unique", "monet-k1")
+# conservative floors, below the figures measured in docs/RESULTS.md (0.998 and 1.000 on
+# 1000 scenes), far above a collapsed model (FG-ARI ~ 0)
+FG_ARI_FLOOR = {"cpu-unique": 0.8, "monet-k1": 0.8}
 
 
-def test_all_cpu_presets_are_shipped_and_small():
+def test_shipped_models_are_present_and_small():
     assert set(SHIPPED) <= set(pretrained.available())
     for name in SHIPPED:
         assert pretrained.path(name).stat().st_size < 3 * 2**20
@@ -29,14 +31,15 @@ def test_pretrained_decomposes_a_generated_scene(name):
     scenes = generate_scenes(50, SceneConfig(kind=kind, image_size=econ.config.image_size),
                              seed=777)
     m = evaluate(econ, scenes, baselines=False)
-    assert m["fg_ari"] >= FG_ARI_FLOOR[name], m["fg_ari"]
+    assert m["fg_ari"]["mean"] >= FG_ARI_FLOOR[name], m["fg_ari"]
     assert m["dead_experts"] == [] or econ.config.n_experts == 1
 
 
 def test_sample_cli_with_a_pretrained_name(tmp_path):
-    res = CliRunner().invoke(cli, ["sample", "cpu-unique", "--n", "2", "--out", str(tmp_path)])
+    res = CliRunner().invoke(cli, ["sample", "cpu-unique", "--n", "2",
+                                   "--out", str(tmp_path / "s.png")])
     assert res.exit_code == 0, res.output
-    assert any(tmp_path.iterdir())
+    assert (tmp_path / "s.png").stat().st_size > 0
 
 
 def test_unknown_name_is_a_clear_error():

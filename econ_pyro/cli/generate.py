@@ -45,7 +45,7 @@ def _npz(path: Path, arrays: dict) -> None:
               help="PNG to write; the raw arrays go to the same name with .npz.")
 def sample(run, experts, n, n_steps, seed, temperature, per_expert, layers, out):
     """Sample scenes from a trained model (RUN: run folder, checkpoint, or a shipped
-    pretrained model: cpu-unique, cpu-random, monet-k1)."""
+    pretrained model: cpu-unique, monet-k1)."""
     econ = _load(run)
     out = Path(out)
     try:
