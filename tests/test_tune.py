@@ -101,6 +101,16 @@ def test_tiny_search_end_to_end(tmp_path):
     assert best["model"]["gamma"] == min(rows, key=lambda r: r["best_val_loss"])["model.gamma"]
     # each trial is an ordinary run folder
     assert all((out / "runs" / r["trial"] / "last.pt").exists() for r in rows)
+    # the same command again restores the finished search instead of starting anew
+    try:
+        res = CliRunner().invoke(cli, ["tune", "--space", str(space), "--trials", "2",
+                                       "--out", str(out), "--cpus-per-trial", "1",
+                                       "--no-asha"])
+    finally:
+        ray.shutdown()
+    assert res.exit_code == 0, res.output
+    assert "resuming the search" in res.output
+    assert len(json.loads((out / "results.json").read_text())) == 2
     # the best config is accepted by train --config
     res = CliRunner().invoke(cli, ["train", "--config", str(out / "best_config.json"),
                                    "--max-steps", "2", "--out", str(tmp_path / "again")])
