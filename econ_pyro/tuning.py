@@ -28,7 +28,13 @@ import os
 from pathlib import Path
 
 from .config import ConfigError
-from .training.config import apply_override, load_config_file, parse_value, resolve_config
+from .training.config import (
+    apply_override,
+    load_config_file,
+    parse_sets,
+    resolve_config,
+    validate,
+)
 
 DISTRIBUTIONS = ("uniform", "loguniform", "randint", "choice")
 
@@ -57,8 +63,7 @@ REPORTED = ("val_loss", "fg_ari", "purity", "distinct_experts", "depth_order_acc
             "amodal_iou_occluded")
 
 
-def missing_ray_message() -> str:
-    return "econ-pyro tune needs Ray Tune: pip install 'econ-pyro[tune]'  (ray[tune] 2.x)"
+MISSING_RAY = "econ-pyro tune needs Ray Tune: pip install 'econ-pyro[tune]'  (ray[tune] 2.x)"
 
 
 def load_space(space: str | dict) -> dict:
@@ -75,7 +80,7 @@ def load_space(space: str | dict) -> dict:
     if unknown or not isinstance(spec.get("space"), dict) or not spec["space"]:
         raise ConfigError("a space needs a non-empty 'space' mapping (and optionally 'base', "
                           f"'fixed'); got keys {sorted(spec)}")
-    base = resolve_config(spec.get("base"))
+    probe = resolve_config(spec.get("base"))  # apply_override raises for unknown keys
     for key, dist in spec["space"].items():
         if not isinstance(dist, dict) or len(dist) != 1 or next(iter(dist)) not in DISTRIBUTIONS:
             raise ConfigError(f"space entry {key!r} must be one of "
@@ -89,17 +94,19 @@ def load_space(space: str | dict) -> dict:
                   and (kind != "loguniform" or args[0] > 0))
         if not ok:
             raise ConfigError(f"space entry {key!r}: bad arguments {args!r} for {kind}")
-        probe = json.loads(json.dumps(base))
-        apply_override(probe, key, args[0])  # raises ConfigError for an unknown key
+        apply_override(probe, key, args[0])
     for key, value in (spec.get("fixed") or {}).items():
-        apply_override(json.loads(json.dumps(base)), key, value)
+        apply_override(probe, key, value)
     return {"base": spec.get("base"), "space": spec["space"], "fixed": spec.get("fixed") or {}}
 
 
 def trial_config(spec: dict, sampled: dict) -> dict:
     """The full run config of one trial: base preset <- fixed <- sampled values."""
-    sets = [f"{k}={json.dumps(v)}" for k, v in {**spec["fixed"], **sampled}.items()]
-    return resolve_config(spec["base"], sets=sets)
+    cfg = resolve_config(spec["base"])
+    for key, value in {**spec["fixed"], **sampled}.items():
+        apply_override(cfg, key, value)
+    validate(cfg)
+    return cfg
 
 
 def _ray_space(spec: dict) -> dict:
@@ -153,17 +160,14 @@ def search(space, out, trials: int = 16, address: str | None = None, cpus_per_tr
         from ray import tune
         from ray.tune.schedulers import ASHAScheduler
     except ImportError:
-        raise ConfigError(missing_ray_message()) from None
+        raise ConfigError(MISSING_RAY) from None
     spec = load_space(space)
-    for item in sets:
-        if "=" not in item:
-            raise ConfigError(f"--set expects key=value, got {item!r}")
-        k, v = item.split("=", 1)
-        spec["fixed"][k.strip()] = parse_value(v.strip())
+    spec["fixed"].update(parse_sets(sets))
     if max_time_per_trial is not None:
         spec["fixed"]["train.max_time"] = max_time_per_trial
     spec["fixed"].setdefault("train.device", "cuda" if gpus_per_trial > 0 else "cpu")
-    trial_config(spec, {k: _first(d) for k, d in spec["space"].items()})  # validate early
+    # validate early: fixed values together with each distribution's first value
+    trial_config(spec, {k: next(iter(d.values()))[0] for k, d in spec["space"].items()})
     out = Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     (out / "space.json").write_text(json.dumps(spec, indent=2) + "\n")
@@ -190,11 +194,6 @@ def search(space, out, trials: int = 16, address: str | None = None, cpus_per_tr
             run_config=_run_config(str(out), name))
     grid = tuner.fit()
     return _write_results(grid, spec, out, log)
-
-
-def _first(dist: dict):
-    args = next(iter(dist.values()))
-    return args[0]
 
 
 def _run_config(storage: str, name: str):

@@ -72,19 +72,23 @@ def test_rank_agreement():
     assert rank_agreement(rows[:2]) is None
 
 
-def test_tiny_search_end_to_end(tmp_path):
-    pytest.importorskip("ray.tune", reason="ray[tune] not installed (pip install '.[tune]')")
+def _tiny_search(space, out):
     import ray
 
+    try:
+        return CliRunner().invoke(cli, ["tune", "--space", str(space), "--trials", "2",
+                                        "--out", str(out), "--cpus-per-trial", "1",
+                                        "--no-asha"])
+    finally:
+        ray.shutdown()
+
+
+def test_tiny_search_end_to_end(tmp_path):
+    pytest.importorskip("ray.tune", reason="ray[tune] not installed (pip install '.[tune]')")
     space = tmp_path / "space.json"
     space.write_text(json.dumps(TINY))
     out = tmp_path / "search"
-    try:
-        res = CliRunner().invoke(cli, ["tune", "--space", str(space), "--trials", "2",
-                                       "--out", str(out), "--cpus-per-trial", "1",
-                                       "--no-asha"])
-    finally:
-        ray.shutdown()
+    res = _tiny_search(space, out)
     assert res.exit_code == 0, res.output
     rows = json.loads((out / "results.json").read_text())
     assert len(rows) == 2 and all(r["status"] == "ok" for r in rows), rows
@@ -102,12 +106,7 @@ def test_tiny_search_end_to_end(tmp_path):
     # each trial is an ordinary run folder
     assert all((out / "runs" / r["trial"] / "last.pt").exists() for r in rows)
     # the same command again restores the finished search instead of starting anew
-    try:
-        res = CliRunner().invoke(cli, ["tune", "--space", str(space), "--trials", "2",
-                                       "--out", str(out), "--cpus-per-trial", "1",
-                                       "--no-asha"])
-    finally:
-        ray.shutdown()
+    res = _tiny_search(space, out)
     assert res.exit_code == 0, res.output
     assert "resuming the search" in res.output
     assert len(json.loads((out / "results.json").read_text())) == 2

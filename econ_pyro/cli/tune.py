@@ -45,10 +45,6 @@ def tune(space, trials, out, address, cpus_per_trial, gpus_per_trial, max_time_p
     """
     from .. import tuning
 
-    try:
-        import ray  # noqa: F401
-    except ImportError:
-        raise click.ClickException(tuning.missing_ray_message()) from None
     if trials < 1:
         raise click.ClickException("--trials must be at least 1")
     try:

@@ -26,6 +26,17 @@ def parse_value(text: str):
         return text
 
 
+def parse_sets(items) -> dict:
+    """``["model.beta=2", ...]`` (``--set`` options) -> ``{"model.beta": 2, ...}``."""
+    out = {}
+    for item in items:
+        if "=" not in item:
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        k, v = item.split("=", 1)
+        out[k.strip()] = parse_value(v.strip())
+    return out
+
+
 def _model_keys() -> set[str]:
     return set(ECONConfig().to_dict())
 
@@ -86,11 +97,8 @@ def resolve_config(preset: str | None = None, config_file=None, sets=(), base=No
     for section in SECTIONS:
         for k, v in (file_cfg.get(section) or {}).items():
             apply_override(cfg, f"{section}.{k}", v)
-    for item in sets:
-        if "=" not in item:
-            raise ConfigError(f"--set expects key=value, got {item!r}")
-        k, v = item.split("=", 1)
-        apply_override(cfg, k.strip(), parse_value(v.strip()))
+    for k, v in parse_sets(sets).items():
+        apply_override(cfg, k, v)
     validate(cfg)
     return cfg
 

@@ -304,7 +304,8 @@ class Trainer:
                     self.shares.update(step_wins.sum(0))
                     n_acc += 1
                 st["step"] = step + 1
-                if tr["revive_window"] and st["step"] % tr["revive_window"] == 0:
+                if (tr["revive"] or tr["temperature_restart"]) and tr["revive_window"] \
+                        and st["step"] % tr["revive_window"] == 0:
                     self._remedy()
                 if st["step"] % tr["log_every"] == 0 and n_acc:
                     dt = time.perf_counter() - t_log
@@ -358,7 +359,7 @@ class Trainer:
         found = self.shares.starving(tr["revive_below"])
         # rank 0 decides, so every rank revives the same expert with the same noise
         code = self.dist.from_main(-1 if found is None else found[0] * 1000 + found[1])
-        if code < 0 or (tr["revive"] is None and not tr["temperature_restart"]):
+        if code < 0:
             return
         dead, busiest = divmod(int(code), 1000)
         if tr["revive"] is not None:
