@@ -57,10 +57,9 @@ def format_history(rows: list[dict], every: int = 1) -> str:
 
 def plot(runs: dict[str, list[dict]], path) -> Path:
     """Validation loss, FG-ARI, purity, depth order and occluded amodal IoU vs minutes."""
-    import matplotlib
+    from .viz import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     keys = ("val_loss", "fg_ari", "purity", "depth_order_accuracy", "amodal_iou_occluded")
     fig, axes = plt.subplots(1, len(keys), figsize=(3.2 * len(keys), 2.8))

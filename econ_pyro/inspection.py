@@ -96,10 +96,9 @@ def latents(econ, x: torch.Tensor):
 
 def plot_expert_latents(idata, econ, path) -> None:
     """Scatter of posterior means z per expert (first two latent dims), one panel per expert."""
-    import matplotlib
+    from .viz import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     z = idata.posterior["z_loc"].values[0]  # [N, T, L]
     k = idata.posterior["expert"].values[0]  # [N, T]

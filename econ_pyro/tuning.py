@@ -265,10 +265,9 @@ def rank_agreement(rows: list[dict]) -> float | None:
 
 
 def _plot(rows: list[dict], spec: dict, path: Path) -> None:
-    import matplotlib
+    from .viz import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     keys = list(spec["space"])
     metrics = [m for m in ("best_val_loss", "fg_ari") if any(m in r for r in rows)]

@@ -71,3 +71,13 @@ def decomposition_panel(d: dict, i: int, image: torch.Tensor | None = None):
         r, m, a = d["regions"][i, j], d["shapes"][i, j], d["appearance"][i, j]
         rows.append([d["scope"][i, j], r, r[None] * a, on_grey(a, m[None]), m])
     return rows
+
+
+def pyplot():
+    """matplotlib.pyplot on the file-only Agg backend (for PNGs written by commands)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt

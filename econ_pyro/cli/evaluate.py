@@ -13,6 +13,7 @@ from ..data.shapes import CLASS_NAMES
 from ..evaluation import evaluate as run_evaluate
 from ..evaluation import format_table
 from ..training import training_kind
+from ..viz import pyplot
 from .generate import _load
 from .options import parse_count
 
@@ -30,10 +31,7 @@ def _scenes(econ, data_dir, kind, n, seed, objects, repeat_classes=False):
 
 def _confusion_png(m: dict, path: Path) -> None:
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
     except ImportError:
         click.echo("matplotlib not installed: no confusion-matrix plot")
         return
@@ -54,10 +52,7 @@ def _confusion_png(m: dict, path: Path) -> None:
 
 def _histograms_png(m: dict, path: Path) -> None:
     try:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        import matplotlib.pyplot as plt
+        plt = pyplot()
     except ImportError:
         return
     values = {**m.get("per_scene", {}), **m.get("per_object", {})}
