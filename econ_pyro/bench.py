@@ -130,7 +130,7 @@ def timeit(fn, reps: int, warmup: int = 2, sync=lambda: None) -> float:
 
 def matmul_gflops(device, n=2048, reps=10) -> float:
     a, b = torch.randn(n, n, device=device), torch.randn(n, n, device=device)
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    sync = _sync(device)
     sec = timeit(lambda: a @ b, reps, sync=sync)
     return 2 * n**3 / sec / 1e9
 
@@ -155,15 +155,24 @@ def cpu_info() -> dict:
     return info
 
 
-def bench_one(size, nets, strategy, K, T, B, reps, device) -> dict:
+def _sync(device: torch.device):
+    return torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+
+
+def _setup(size, nets, strategy, K, T, B, device) -> tuple[ECON, torch.Tensor]:
+    """A seeded model (near-uniform stochastic competition) and one batch of scenes."""
     pyro.set_rng_seed(0)
     pyro.enable_validation(False)
     cfg = ECONConfig(n_experts=K, n_steps=T, image_size=size, expert_strategy=strategy,
                      competition="stochastic", temperature=1e4, **NETS[nets])
-    econ = ECON(cfg).to(device)
+    x = ProceduralScenes(SceneConfig(image_size=size), B, 0).batch(0)["image"]
+    return ECON(cfg).to(device), x.to(device)
+
+
+def bench_one(size, nets, strategy, K, T, B, reps, device) -> dict:
+    econ, x = _setup(size, nets, strategy, K, T, B, device)
     opt = torch.optim.Adam(econ.parameters(), lr=1e-4)
-    x = ProceduralScenes(SceneConfig(image_size=size), B, 0).batch(0)["image"].to(device)
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    sync = _sync(device)
     gflop = count_gflop(lambda: train_step(econ, opt, x))
     t_pyro = timeit(lambda: train_step(econ, opt, x), reps, sync=sync)
     t_plain = timeit(lambda: plain_step(econ, opt, x), reps, sync=sync)
@@ -177,7 +186,7 @@ def conv_gflops(device, reps=10) -> float:
     """Throughput of one representative 3x3 conv (64 -> 64 channels, 32 x 32, batch 32)."""
     x = torch.randn(32, 64, 32, 32, device=device)
     w = torch.randn(64, 64, 3, 3, device=device)
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    sync = _sync(device)
     sec = timeit(lambda: torch.nn.functional.conv2d(x, w, padding=1), reps, sync=sync)
     return 2 * 32 * 64 * 64 * 9 * 32 * 32 / sec / 1e9
 
@@ -202,14 +211,8 @@ def measure(spec: dict, reps: int = 3, device="cpu") -> dict:
     device = torch.device(device)
     if spec["threads"]:
         torch.set_num_threads(spec["threads"])
-    pyro.set_rng_seed(0)
-    pyro.enable_validation(False)
-    cfg = ECONConfig(n_experts=spec["K"], n_steps=spec["T"], image_size=spec["size"],
-                     expert_strategy=spec["strategy"], competition="stochastic",
-                     temperature=1e4, **NETS[spec["nets"]])
-    econ = ECON(cfg).to(device)
-    x = ProceduralScenes(SceneConfig(image_size=spec["size"]), spec["B"], 0).batch(0)["image"]
-    x = x.to(device)
+    econ, x = _setup(spec["size"], spec["nets"], spec["strategy"], spec["K"], spec["T"],
+                     spec["B"], device)
     variant = spec["variant"]
     if variant == "channels_last":
         econ = econ.to(memory_format=torch.channels_last)
@@ -219,7 +222,7 @@ def measure(spec: dict, reps: int = 3, device="cpu") -> dict:
             for net in (expert.attention, expert.encoder, expert.decoder):
                 net.compile()
     opt = torch.optim.Adam(econ.parameters(), lr=1e-4)
-    sync = torch.cuda.synchronize if device.type == "cuda" else (lambda: None)
+    sync = _sync(device)
     if variant == "all_graphs":
         def step():
             return plain_step(econ, opt, x, all_graphs_loss)
