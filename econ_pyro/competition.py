@@ -60,6 +60,67 @@ class Competition:
         return dist.Categorical(logits=logits)
 
 
+@dataclass
+class Proposals:
+    """What every expert proposed at one inference step (all without autograd).
+
+    ``scores`` ``[K, B]`` (experts not allowed at this step: +inf); ``regions``
+    ``[K, B, 1, H, W]``, ``z_loc`` / ``z_logvar`` ``[K, B, L]``: each expert's
+    attended region and latent posterior.  All ``None`` except ``scores`` when a
+    single expert is allowed (nothing to compete for, nothing computed).
+    """
+
+    scores: torch.Tensor
+    regions: torch.Tensor | None = None
+    z_loc: torch.Tensor | None = None
+    z_logvar: torch.Tensor | None = None
+
+    def winner(self, k: torch.Tensor):
+        """``(region [B,1,H,W], z_loc [B,L], z_logvar [B,L])`` of the winners ``k`` ``[B]``."""
+        b = torch.arange(k.shape[0], device=k.device)
+        return self.regions[k, b], self.z_loc[k, b], self.z_logvar[k, b]
+
+
+def step_region(t: int, scope, gt_regions=None):
+    """The region fixed for every expert at step t, or ``None`` (each expert attends).
+
+    The last step takes the remaining scope (footnote 7); with ground-truth
+    supervision ``gt_regions`` ``[B, T, H, W]`` it is the scope times the mask of layer t.
+    """
+    if t == 1:
+        return scope
+    if gt_regions is not None:
+        return scope * gt_regions[:, t - 1 : t].to(scope)
+    return None
+
+
+@torch.no_grad()
+def compete(econ, x, scope, t: int, gt_regions=None) -> Proposals:
+    """Every allowed expert attends (or takes the fixed region), encodes, decodes
+    and is scored (sec. 5.2) at inference step ``t``; no autograd."""
+    K = len(econ.experts)
+    allowed = econ.allowed_experts(t)
+    if allowed is not None and len(allowed) == 1:  # nothing to compete for
+        return Proposals(exclude(scope.new_zeros(K, x.shape[0]), allowed))
+    fixed = step_region(t, scope, gt_regions)
+    regions = fixed.expand(K, *fixed.shape) if fixed is not None \
+        else econ.experts.all("attend", x, scope)
+    scores, mu, logvar = _score(econ, x, scope, regions)
+    return Proposals(exclude(scores, allowed), regions, mu, logvar)
+
+
+def _score(econ, x, scope, regions):
+    cfg = econ.config
+    mu, logvar = econ.experts.all("encode", x, regions, per_expert=(False, True))
+    z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+    appearance, shape = econ.experts.all("decode", z, per_expert=(True,))
+    l_x = appearance_nll(x, regions, appearance, cfg.sigma_x)
+    l_r = region_kl(regions, scope, shape)
+    scores = econ.competition.score(l_x, l_r, regions.flatten(-3).sum(-1),
+                                    scope.flatten(-3).sum(-1))
+    return scores, mu, logvar
+
+
 def expert_scores(econ, x, scope, regions) -> torch.Tensor:
     """Competition scores ``[K, B]`` of every expert for proposed ``regions`` ``[K, B, 1, H, W]``.
 
@@ -67,14 +128,7 @@ def expert_scores(econ, x, scope, regions) -> torch.Tensor:
     decodes, and is scored on L_x,t (eq. 10) and L_r,t (eq. 12).  Call under
     ``torch.no_grad()``: scores select the winner, they are not trained.
     """
-    cfg = econ.config
-    mu, logvar = econ.experts.all("encode", x, regions, per_expert=(False, True))
-    z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
-    appearance, shape = econ.experts.all("decode", z, per_expert=(True,))
-    l_x = appearance_nll(x, regions, appearance, cfg.sigma_x)
-    l_r = region_kl(regions, scope, shape)
-    return econ.competition.score(l_x, l_r, regions.flatten(-3).sum(-1),
-                                  scope.flatten(-3).sum(-1))
+    return _score(econ, x, scope, regions)[0]
 
 
 def exclude(scores: torch.Tensor, allowed: list[int] | None) -> torch.Tensor:

@@ -1,8 +1,9 @@
 """Prior sampling with a controlled expert order, and front-to-back decomposition.
 
-Both are thin uses of the Pyro program: ``sample`` conditions the model's
-``k_t`` (and ``z_t``) sites with ``poutine.condition``; ``decompose`` traces
-the guide and replays the model against it.
+``sample`` conditions the model's ``k_t`` (and ``z_t``) sites with
+``poutine.condition``.  ``decompose`` runs the guide's competition and the
+model's decoders directly (no traces, no recomputation of the winner); it is
+tested to equal tracing the guide and replaying the model against it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from contextlib import contextmanager
 import torch
 from pyro import poutine
 
+from .competition import compete, step_region
 from .layers import next_scope, paint
 
 
@@ -99,35 +101,50 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
     [N,T,H,W] (full decoded shapes m~, amodal), ``appearance`` [N,T,3,H,W],
     ``experts`` [N,T], ``scope`` [N,T,H,W] (scope before the step),
     ``reconstruction`` [N,3,H,W] (= sum of regions x appearances).
+
+    This is the guide followed by the model's decoders, without Pyro's
+    traces: the winner's region and posterior are taken from the competition
+    instead of being recomputed.  It draws the same random numbers in the same
+    order as tracing the guide and replaying the model against it, so both
+    give the same decomposition for the same seed (tested).
     """
     size = econ.config.image_size
     if images.dim() != 4 or images.shape[1] != 3 or images.shape[-2:] != (size, size):
         raise ValueError(f"expected images [N, 3, {size}, {size}], got {tuple(images.shape)}; "
                          f"this model was trained at {size}x{size}")
     T = n_steps or econ.config.n_steps
-    out = {k: [] for k in ("regions", "shapes", "appearance", "experts", "scope",
-                           "reconstruction")}
+    out = {k: [] for k in _OUTPUTS}
     mode = "deterministic" if deterministic else "stochastic"
     with competition_mode(econ, mode):
         for i in range(0, len(images), batch_size):
             x = images[i:i + batch_size].to(econ.device)
-            kw = {"n_steps": T}
-            if gt_regions is not None:
-                kw["gt_regions"] = gt_regions[i:i + batch_size].to(econ.device)
-            gtr = poutine.trace(econ.guide).get_trace(x, **kw)
-            mtr = poutine.trace(poutine.replay(econ.model, trace=gtr)).get_trace(x, **kw)
-            steps = range(T, 0, -1)
-            regions = torch.cat([gtr.nodes[f"r_{t}"]["value"] for t in steps], 1)
-            scope = torch.ones_like(regions[:, :1])
-            scopes = []
-            for j in range(T):
-                scopes.append(scope)
-                scope = next_scope(scope, regions[:, j:j + 1])
-            app = torch.stack([mtr.nodes[f"appearance_{t}"]["value"] for t in steps], 1)
-            out["regions"].append(regions)
-            out["shapes"].append(torch.cat([mtr.nodes[f"shape_{t}"]["value"] for t in steps], 1))
-            out["appearance"].append(app)
-            out["experts"].append(torch.stack([gtr.nodes[f"k_{t}"]["value"] for t in steps], 1))
-            out["scope"].append(torch.cat(scopes, 1))
-            out["reconstruction"].append((regions[:, :, None] * app).sum(1))
+            gt = None if gt_regions is None else gt_regions[i:i + batch_size].to(econ.device)
+            scope, steps = torch.ones_like(x[:, :1]), []  # s_T = 1
+            for t in range(T, 0, -1):
+                steps.append(_decompose_step(econ, x, scope, t, gt))
+                scope = next_scope(scope, steps[-1]["regions"])  # eq. 14
+            for k in _OUTPUTS[:-1]:
+                out[k].append(torch.cat([s[k] for s in steps], 1))
+            out["reconstruction"].append((out["regions"][-1][:, :, None]
+                                          * out["appearance"][-1]).sum(1))
     return {k: torch.cat(v).cpu() for k, v in out.items()}
+
+
+_OUTPUTS = ("regions", "shapes", "appearance", "experts", "scope", "reconstruction")
+
+
+def _decompose_step(econ, x, scope, t, gt):
+    """One inference step of ``decompose``: compete, take the winner, decode it."""
+    p = compete(econ, x, scope, t, gt)
+    k = econ.competition.distribution(p.scores.T).sample()
+    if p.regions is not None:
+        region, z_loc, z_logvar = p.winner(k)
+    else:  # a single allowed expert: nothing was computed in the competition
+        region = step_region(t, scope, gt)
+        if region is None:
+            region = econ.experts.select("attend", k, x, scope)
+        z_loc, z_logvar = econ.experts.select("encode", k, x, region)
+    z = torch.distributions.Normal(z_loc, (0.5 * z_logvar).exp()).rsample()
+    appearance, shape = econ.experts.select("decode", k, z)  # eqs 4-5
+    return {"regions": region, "shapes": shape, "appearance": appearance[:, None],
+            "experts": k[:, None], "scope": scope}

@@ -123,3 +123,48 @@ def test_decompose_with_ground_truth_regions_uses_them():
     d = decompose(econ, b["image"], gt_regions=b["visible"])
     # inference index i is layer t = T - i; visible masks partition the image
     torch.testing.assert_close(d["regions"], b["visible"].flip(1))
+
+
+def _traced_decomposition(econ, x, deterministic, gt_regions=None):
+    """Reference: trace the guide, replay the model against it, read the sites."""
+    from pyro import poutine
+
+    from econ_pyro.generate import competition_mode
+
+    T = econ.config.n_steps
+    kw = {} if gt_regions is None else {"gt_regions": gt_regions}
+    with torch.no_grad(), competition_mode(econ, "deterministic" if deterministic
+                                           else "stochastic"):
+        g = poutine.trace(econ.guide).get_trace(x, **kw)
+        m = poutine.trace(poutine.replay(econ.model, trace=g)).get_trace(x, **kw)
+    steps = range(T, 0, -1)
+    return {"regions": torch.cat([g.nodes[f"r_{t}"]["value"] for t in steps], 1),
+            "shapes": torch.cat([m.nodes[f"shape_{t}"]["value"] for t in steps], 1),
+            "appearance": torch.stack([m.nodes[f"appearance_{t}"]["value"] for t in steps], 1),
+            "experts": torch.stack([g.nodes[f"k_{t}"]["value"] for t in steps], 1)}
+
+
+@pytest.mark.parametrize("case", ["deterministic", "stochastic", "gt_regions", "background"])
+def test_fast_decompose_equals_traced_guide_and_replayed_model(case):
+    from econ_pyro import ECON
+    from econ_pyro.data import ProceduralScenes, SceneConfig
+
+    from .conftest import tiny_config
+
+    kw = {"background_expert": 0} if case == "background" else {}
+    econ = ECON(tiny_config(n_steps=4, **kw)).eval()
+    econ.competition.temperature = 30.0  # soft enough that sampling matters
+    b = ProceduralScenes(SceneConfig(image_size=16), batch_size=12, seed=5).batch(0)
+    gt = b["visible"] if case == "gt_regions" else None
+    det = case != "stochastic"
+    torch.manual_seed(11)
+    ref = _traced_decomposition(econ, b["image"], det, gt)
+    torch.manual_seed(11)
+    fast = decompose(econ, b["image"], deterministic=det, gt_regions=gt)
+    assert torch.equal(fast["experts"], ref["experts"])
+    for key in ("regions", "shapes", "appearance"):
+        torch.testing.assert_close(fast[key], ref[key], atol=1e-5, rtol=1e-4)
+    if case == "stochastic":  # the sampled competition really chose other experts
+        torch.manual_seed(12)
+        other = decompose(econ, b["image"], deterministic=False)
+        assert not torch.equal(other["experts"], fast["experts"])

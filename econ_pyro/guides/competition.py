@@ -32,7 +32,7 @@ import pyro
 import pyro.distributions as dist
 import torch
 
-from ..competition import exclude, expert_scores
+from ..competition import compete, step_region
 from ..distributions import RegionBernoulli
 from ..handlers import weight
 from ..layers import next_scope
@@ -40,7 +40,7 @@ from ..layers import next_scope
 
 def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None):
     cfg = econ.config
-    T, K = n_steps or cfg.n_steps, len(econ.experts)
+    T = n_steps or cfg.n_steps
     B, size = x.shape[0], x.shape[-1]
     pyro.module("econ", econ)
     competition = econ.competition
@@ -48,28 +48,13 @@ def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None):
 
     with pyro.plate("scenes", B):
         for t in range(T, 0, -1):
-            # a region fixed for every expert: the remaining scope at the last step
-            # (footnote 7), or the ground-truth mask when supervised
-            fixed = None
-            if t == 1:
-                fixed = scope
-            elif gt_regions is not None:
-                fixed = scope * gt_regions[:, t - 1 : t].to(x)
-
             # --- competition: every expert explains the scene in scope (no autograd)
-            allowed = econ.allowed_experts(t)
-            with torch.no_grad():
-                if allowed is not None and len(allowed) == 1:  # nothing to compete for
-                    scores = torch.zeros(K, B, device=x.device, dtype=x.dtype)
-                else:
-                    regions = fixed.expand(K, *fixed.shape) if fixed is not None \
-                        else econ.experts.all("attend", x, scope)
-                    scores = expert_scores(econ, x, scope, regions)
-                scores = exclude(scores, allowed)
+            scores = compete(econ, x, scope, t, gt_regions).scores
             k = pyro.sample(f"k_{t}", competition.distribution(scores.T),
                             infer={"is_competition": True, "scores": scores.T})
 
             # --- the winner, recomputed with gradients for its own samples only
+            fixed = step_region(t, scope, gt_regions)  # last step / supervised: no attention
             groups = econ.experts.grouping(k)
             region = fixed if fixed is not None else econ.experts.select("attend", groups, x,
                                                                          scope)
