@@ -12,7 +12,7 @@ from pathlib import Path
 from .config import ConfigError
 
 COLUMNS = ("fg_ari", "purity", "distinct_experts", "depth_order_accuracy",
-           "amodal_iou_occluded", "dead_experts")
+           "background_last", "amodal_iou_occluded", "dead_experts")
 
 
 def history(run) -> list[dict]:

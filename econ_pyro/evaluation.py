@@ -79,6 +79,7 @@ def dashboard(m: dict) -> dict:
     return {"fg_ari": m["fg_ari"]["mean"], "ari": m["ari"]["mean"],
             "amodal_iou_occluded": m.get("amodal_iou_occluded", {}).get("mean", float("nan")),
             "depth_order_accuracy": m["depth_order_accuracy"]["mean"],
+            "background_last": m["background_last"]["mean"],
             "purity": sp["purity"], "matched_accuracy": sp["matched_accuracy"],
             "distinct_experts": sp["distinct_experts"], "dead_experts": m["dead_experts"],
             "contingency": sp["contingency"]}

@@ -166,7 +166,8 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
     true_lab = visible_labels(visible)
     per = {k: [] for k in ("ari", "fg_ari", "msc", "msc_fg", "mse", "amodal_iou",
                            "amodal_iou_occluded", "hidden_recall", "baseline_kmeans_fg_ari",
-                           "baseline_modal_iou_occluded", "baseline_modal_hidden_recall")}
+                           "baseline_modal_iou_occluded", "baseline_modal_hidden_recall",
+                           "background_last")}
     depth_c = depth_w = rand_c = rand_w = 0.0
     cls_list, exp_list = [], []
     for n in range(len(images)):
@@ -183,6 +184,8 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
             per["baseline_kmeans_fg_ari"].append(ari(true_lab[n][fg], km[fg]) if fg.sum() > 1
                                                  else np.nan)
         step = match_objects(visible[n], present[n], pred_lab[n], T)
+        # ECON explains the background at the last inference step (t = 1), not first
+        per["background_last"].append(float(step[0] == T - 1))
         for o in np.flatnonzero(present[n]):
             if step[o] < 0:
                 continue

@@ -60,7 +60,7 @@ SPACES = {
     },
 }
 REPORTED = ("val_loss", "fg_ari", "purity", "distinct_experts", "depth_order_accuracy",
-            "amodal_iou_occluded")
+            "background_last", "amodal_iou_occluded")
 
 
 MISSING_RAY = "econ-pyro tune needs Ray Tune: pip install 'econ-pyro[tune]'  (ray[tune] 2.x)"

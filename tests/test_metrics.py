@@ -79,6 +79,7 @@ def test_oracle_scores_one_and_modal_baseline_below():
               "hidden_recall"):
         assert m[k]["mean"] == pytest.approx(1.0), k
     assert m["depth_order_accuracy"]["mean"] == 1.0
+    assert m["background_last"]["mean"] == 1.0
     assert m["object_count_accuracy"]["mean"] == 1.0
     sp = m["specialisation"]
     assert sp["purity"] == 1.0 and sp["distinct_experts"] and sp["matched_accuracy"] == 1.0
@@ -93,6 +94,17 @@ def test_reversed_depth_order_scores_zero():
     pred = {k: np.concatenate([v[:, 2::-1], v[:, 3:]], axis=1) for k, v in pred.items()}
     m = evaluate_decomposition(scenes.arrays(), pred, n_experts=4)
     assert m["depth_order_accuracy"]["mean"] == 0.0
+    assert m["fg_ari"]["mean"] == pytest.approx(1.0)
+    assert m["background_last"]["mean"] == 1.0
+
+
+def test_background_first_is_not_background_last():
+    scenes = generate_scenes(20, SceneConfig(), seed=2)
+    pred = _oracle(scenes, 4)
+    # MONet-like order: the background explained at the first inference step
+    pred = {k: np.concatenate([v[:, 3:], v[:, :3]], axis=1) for k, v in pred.items()}
+    m = evaluate_decomposition(scenes.arrays(), pred, n_experts=4)
+    assert m["background_last"]["mean"] == 0.0
     assert m["fg_ari"]["mean"] == pytest.approx(1.0)
 
 

@@ -466,6 +466,7 @@ class Trainer:
             rec["dashboard"] = dash
             line += (f"  FG-ARI {dash['fg_ari']:.3f}  purity {dash['purity']:.3f}  distinct "
                      f"{dash['distinct_experts']}  depth {dash['depth_order_accuracy']:.3f}  "
+                     f"bg-last {dash['background_last']:.2f}  "
                      f"amodal(occl) {dash['amodal_iou_occluded']:.3f}  dead {dash['dead_experts']}")
         self._log_metrics(rec)
         self._tensorboard(rec)
