@@ -6,9 +6,12 @@ from ``P(k) ∝ exp(-score_k / temperature)`` (stochastic) or taken as the
 argmax (deterministic).  Score forms:
 
 * ``"paper"``: ``lam * L_x,t(k) + L_r,t(k)`` (sums over pixels, as in the paper);
-* ``"area"``: ``lam * L_x,t(k) * |s_t| / |r~_k| + L_r,t(k)``: the appearance
-  error per attended pixel, rescaled to the scope's area, so that attending
-  fewer pixels is no longer rewarded by itself (see docs/DESIGN notes);
+* ``"area"``: ``lam * L_x,t(k) * (|s_t| / |r~_k|)**area_power + L_r,t(k)``: with
+  ``area_power`` 1 the appearance error per attended pixel, rescaled to the
+  scope's area, so that attending fewer pixels is no longer rewarded by itself
+  (see docs/DESIGN notes); powers between 0 (the paper's sum) and 1 weigh
+  region size in between (the sum favours small regions, "attend nothing";
+  the per-pixel error favours large easy regions, "background first");
 * ``"region"``: ``L_r,t(k)`` only (the paper's choice for random colours).
 
 The paper's summed scores are in the thousands, so temperature 1 is in
@@ -35,18 +38,20 @@ class Competition:
     score_form: str = "paper"
     lam: float = 1.0
     temperature: float = 1.0
+    area_power: float = 1.0
     bias: torch.Tensor | None = None  # [K] logit bonus (training-time load balancing)
 
     @classmethod
     def from_config(cls, cfg) -> Competition:
-        return cls(cfg.competition, cfg.score, cfg.lam, cfg.temperature)
+        return cls(cfg.competition, cfg.score, cfg.lam, cfg.temperature,
+                   area_power=cfg.area_power)
 
     def score(self, l_x, l_r, region_area, scope_area) -> torch.Tensor:
         """Scores ``[..., K]`` or ``[K, ...]`` from per-expert losses of the same shape."""
         if self.score_form == "region":
             return l_r
         if self.score_form == "area":
-            l_x = l_x * (scope_area + AREA_EPS) / (region_area + AREA_EPS)
+            l_x = l_x * ((scope_area + AREA_EPS) / (region_area + AREA_EPS)) ** self.area_power
         return self.lam * l_x + l_r
 
     def distribution(self, scores: torch.Tensor) -> dist.Categorical:

@@ -34,6 +34,7 @@ class ECONConfig:
     competition: str = "stochastic"  # or "deterministic" (argmax)
     score: str = "paper"  # "paper": lam*L_x + L_r; "area": L_x per attended pixel; "region": L_r
     lam: float = 1.0
+    area_power: float = 1.0  # score "area": L_x * (|s| / |r~|) ** area_power
     temperature: float = 1.0
     # whether later steps' losses send gradients through the scope into earlier winners
     detach_scope: bool = False
@@ -73,6 +74,7 @@ class ECONConfig:
         need(self.sigma_x > 0, "sigma_x must be positive")
         need(self.beta >= 0 and self.gamma >= 0 and self.lam >= 0, "beta, gamma, lam must be >= 0")
         need(self.temperature > 0, "temperature must be positive")
+        need(0 <= self.area_power <= 1, f"area_power must be in [0, 1], got {self.area_power}")
         need(self.competition in COMPETITION_MODES,
              f"competition must be one of {COMPETITION_MODES}, got {self.competition!r}")
         need(self.score in SCORE_FORMS, f"score must be one of {SCORE_FORMS}, got {self.score!r}")

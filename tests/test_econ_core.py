@@ -110,6 +110,12 @@ def test_score_forms():
     normed = Competition(score_form="area").score(l_x, torch.zeros(2), area, scope)
     assert paper[1] < paper[0]
     torch.testing.assert_close(normed[0], normed[1], rtol=0.02, atol=0)
+    # area_power interpolates: 0 is the paper's sum, 1/2 the square root of the area ratio
+    zero = Competition(score_form="area", area_power=0.0).score(l_x, l_r, area, scope)
+    torch.testing.assert_close(zero, l_x + l_r)
+    half = Competition(score_form="area", area_power=0.5).score(l_x, l_r, area, scope)
+    torch.testing.assert_close(half, l_x * ((scope + 1) / (area + 1)).sqrt() + l_r)
+    assert half[1] < half[0]  # equal error per pixel: still favours the smaller region
 
 
 def test_deterministic_mode_samples_argmin():
