@@ -30,7 +30,7 @@ import pyro
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from .competition import expert_scores
+from .competition import compete, step_region
 from .config import ECONConfig
 from .data import ProceduralScenes, SceneConfig
 from .distributions import normal_kl
@@ -48,16 +48,15 @@ NETS = {
 
 def plain_loss(econ: ECON, x: torch.Tensor) -> torch.Tensor:
     """Eq. 13 with the competition, written without Pyro (same helpers, same work)."""
-    cfg, K = econ.config, len(econ.experts)
+    cfg = econ.config
     scope = torch.ones_like(x[:, :1])
     total = 0.0
     for t in range(cfg.n_steps, 0, -1):
-        with torch.no_grad():
-            regions = scope.expand(K, *scope.shape) if t == 1 \
-                else econ.experts.all("attend", x, scope)
-            scores = expert_scores(econ, x, scope, regions)
+        scores = compete(econ, x, scope, t).scores
         k = econ.competition.distribution(scores.T).sample()
-        region = scope if t == 1 else econ.experts.select("attend", k, x, scope)
+        region = step_region(t, scope)
+        if region is None:
+            region = econ.experts.select("attend", k, x, scope)
         mu, logvar = econ.experts.select("encode", k, x, region)
         z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
         appearance, shape = econ.experts.select("decode", k, z)

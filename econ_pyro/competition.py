@@ -115,6 +115,9 @@ def compete(econ, x, scope, t: int, gt_regions=None) -> Proposals:
 
 
 def _score(econ, x, scope, regions):
+    """Scores ``[K, B]`` and posteriors of every expert for ``regions`` ``[K, B, 1, H, W]``:
+    each expert encodes its region, draws z~ (one reparametrised sample), decodes, and
+    is scored on L_x,t (eq. 10) and L_r,t (eq. 12)."""
     cfg = econ.config
     mu, logvar = econ.experts.all("encode", x, regions, per_expert=(False, True))
     z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
@@ -124,16 +127,6 @@ def _score(econ, x, scope, regions):
     scores = econ.competition.score(l_x, l_r, regions.flatten(-3).sum(-1),
                                     scope.flatten(-3).sum(-1))
     return scores, mu, logvar
-
-
-def expert_scores(econ, x, scope, regions) -> torch.Tensor:
-    """Competition scores ``[K, B]`` of every expert for proposed ``regions`` ``[K, B, 1, H, W]``.
-
-    Each expert encodes its region, draws z~ (one reparametrised sample),
-    decodes, and is scored on L_x,t (eq. 10) and L_r,t (eq. 12).  Call under
-    ``torch.no_grad()``: scores select the winner, they are not trained.
-    """
-    return _score(econ, x, scope, regions)[0]
 
 
 def exclude(scores: torch.Tensor, allowed: list[int] | None) -> torch.Tensor:
