@@ -13,6 +13,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .ops import upsample2
+
 
 def _block(c_in: int, c_out: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
@@ -38,6 +40,6 @@ class AttentionUNet(nn.Module):
             skips.append(h)
             h = F.avg_pool2d(h, 2)
         for block, skip in zip(reversed(self.up), reversed(skips), strict=True):
-            h = F.interpolate(h, scale_factor=2.0, mode="nearest")
+            h = upsample2(h)
             h = block(torch.cat([h, skip], dim=1))
         return scope * torch.sigmoid(self.head(h))

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .ops import max_pool2
+
 
 class Encoder(nn.Module):
     """g_k(x, r) -> (mu, log sigma^2) in R^L.
@@ -28,7 +30,7 @@ class Encoder(nn.Module):
     def forward(self, x: torch.Tensor, region: torch.Tensor):
         h = torch.cat([x, region], dim=1)
         for conv in self.convs:
-            h = F.max_pool2d(F.relu(conv(h)), 2)
+            h = max_pool2(F.relu(conv(h), inplace=True))
         mu, logvar = self.fc2(F.relu(self.fc1(h.flatten(1)))).chunk(2, dim=-1)
         return mu, logvar
 
@@ -58,6 +60,6 @@ class BroadcastDecoder(nn.Module):
         h = torch.cat([z[:, :, None, None].expand(-1, -1, s, s),
                        self.coords.expand(z.shape[0], -1, -1, -1)], dim=1)
         for conv in self.convs:
-            h = F.relu(conv(h))
+            h = F.relu(conv(h), inplace=True)
         out = torch.sigmoid(self.head(h))
         return out[:, :3], out[:, 3:]
