@@ -152,7 +152,8 @@ def test_split_revival_in_training_on_a_forced_dead_expert(tmp_path, monkeypatch
 
 
 @pytest.mark.parametrize("key,value", [("temperature_schedule", "cosine"), ("revive", "magic"),
-                                       ("temperature_floor", -1.0), ("balance", -0.1)])
+                                       ("temperature_floor", -1.0), ("balance", -0.1),
+                                       ("balance_start", -5), ("balance_start", 1.5)])
 def test_bad_remedy_options(key, value):
     from econ_pyro.training.config import validate
 
@@ -190,6 +191,10 @@ def test_balance_fades_linearly():
     assert [balance_at(tr, s) for s in (0, 50, 100, 500)] == [2.0, 1.0, 0.0, 0.0]
     assert balance_at({"balance": 2.0, "balance_anneal_steps": None}, 10_000) == 2.0
     assert balance_at({"balance": 0.0}, 0) == 0.0
+    late = {"balance": 2.0, "balance_start": 1000, "balance_anneal_steps": 100}
+    assert [balance_at(late, s) for s in (0, 999, 1000, 1050, 1100, 5000)] == \
+        [0.0, 0.0, 2.0, 1.0, 0.0, 0.0]
+    assert balance_at({"balance": 2.0, "balance_start": 10}, 10 ** 6) == 2.0
 
 
 def test_dashboard_competes_without_the_training_bias(tmp_path, monkeypatch):

@@ -122,6 +122,8 @@ def validate(cfg: dict) -> ECONConfig:
     n = tr["balance_anneal_steps"]
     if n is not None and (not isinstance(n, int) or n <= 0):
         raise ConfigError(f"train.balance_anneal_steps must be a positive int or null, got {n!r}")
+    if not isinstance(tr["balance_start"], int) or tr["balance_start"] < 0:
+        raise ConfigError(f"train.balance_start must be an int >= 0, got {tr['balance_start']!r}")
     if tr["revive"] not in REVIVE:
         raise ConfigError(f"train.revive must be null, 'noise' or 'split', got {tr['revive']!r}")
     if not 0 <= tr["revive_below"] < 1 or tr["balance"] < 0 or not 0 <= tr["balance_decay"] < 1:

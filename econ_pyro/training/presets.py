@@ -42,6 +42,7 @@ TRAIN_DEFAULTS = {
     "balance": 0.0,  # load-balancing logit bonus -balance * log(K * win share)
     "balance_decay": 0.99,  # running average of the win share
     "balance_anneal_steps": None,  # fade the bonus linearly to 0 over these steps
+    "balance_start": 0,  # the bonus is 0 before this step (the fade starts here)
 }
 DATA_DEFAULTS = {"kind": "unique", "path": None, "min_objects": 3, "max_objects": 3,
                  # e.g. {"steps": 1000, "min_objects": 1, "max_objects": 3}: generated scenes

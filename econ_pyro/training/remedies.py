@@ -18,7 +18,10 @@ way there.  Three remedies, configured in ``train``:
   bonus ``-alpha * log(K * share_k)`` where ``share_k`` is a running average
   (decay ``balance_decay``) of expert k's win share, favouring experts that
   win rarely.  With ``balance_anneal_steps`` = N the bonus fades linearly to 0
-  over the first N steps, so the final experts must win on their own scores.
+  over the first N steps, so the final experts must win on their own scores;
+  ``balance_start`` = S switches it on only at step S (fading over steps S..S+N),
+  e.g. once the experts have divided the object classes and only the background
+  is still shared (docs/SPECIALISATION.md, round 4).
   Training only; evaluation (and the training dashboard) compete without it.
 """
 
@@ -59,11 +62,15 @@ def revive_expert(econ, opt: torch.optim.Optimizer, dead: int, source: int | Non
 
 
 def balance_at(train_cfg: dict, step: int) -> float:
-    """The load-balancing strength alpha at ``step`` (linear fade if configured)."""
+    """The load-balancing strength alpha at ``step``: 0 before ``balance_start``, then
+    ``balance``, fading linearly to 0 over ``balance_anneal_steps`` steps if configured."""
     alpha = float(train_cfg.get("balance") or 0.0)
+    start = train_cfg.get("balance_start") or 0
+    if step < start:
+        return 0.0
     n = train_cfg.get("balance_anneal_steps")
     if n:
-        alpha *= max(0.0, 1.0 - step / n)
+        alpha *= max(0.0, 1.0 - (step - start) / n)
     return alpha
 
 
