@@ -201,3 +201,26 @@ def test_train_on_generated_dataset_folder_keeps_ground_truth(tmp_path):
     assert any("dashboard" in r for r in recs)  # validation split has ground truth
     from econ_pyro.training import training_kind
     assert training_kind(load(tmp_path / "r" / "last.pt")) == "random"  # from the checkpoint
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_channels_last_option_and_load(tmp_path, flag):
+    """train.channels_last puts the CPU nets in channels_last format (same values);
+    load() always returns channels_last weights."""
+    from econ_pyro.training.trainer import Trainer
+
+    tr = Trainer(_smoke(max_steps=2, channels_last=flag), tmp_path / "r", log=lambda *_: None)
+    w = tr.econ.experts.experts[0].attention.down[0][0].weight
+    assert w.is_contiguous(memory_format=torch.channels_last) == flag
+    assert w.is_contiguous() != flag  # a 3x3 conv weight cannot be both
+    tr.run()
+    loaded = load(tmp_path / "r").experts.experts[0].attention.down[0][0].weight
+    assert loaded.is_contiguous(memory_format=torch.channels_last)
+    assert torch.equal(loaded, tr.econ.experts.experts[0].attention.down[0][0].weight)
+
+
+def test_channels_last_must_be_bool():
+    from econ_pyro.config import ConfigError
+
+    with pytest.raises(ConfigError, match="channels_last"):
+        resolve_config("smoke", sets=["train.channels_last=3"])

@@ -138,6 +138,8 @@ def validate(cfg: dict) -> ECONConfig:
                           "with 1 <= min_objects <= max_objects <= n_steps - 1")
     if cur is not None and cfg["data"]["path"] is not None:
         raise ConfigError("data.curriculum works on generated scenes only, not with data.path")
+    if not isinstance(tr["channels_last"], bool):
+        raise ConfigError(f"train.channels_last must be true or false, got {tr['channels_last']!r}")
     if tr["device"] not in ("auto", "cpu", "cuda"):
         raise ConfigError(f"train.device must be auto, cpu or cuda, got {tr['device']!r}")
     if tr["supervise_regions"] and cfg["data"]["path"] is None and \

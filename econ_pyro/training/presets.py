@@ -25,6 +25,7 @@ TRAIN_DEFAULTS = {
     "tensorboard": False,  # also log to RUN/tensorboard (needs the tensorboard extra)
     "device": "auto",
     "autocast": None,  # None, or "bf16" (bfloat16 autocast; check the CPU's avx512_bf16/amx)
+    "channels_last": True,  # CPU only: nets in channels_last memory format (faster convs)
     "compile": False,  # torch.compile each expert's networks (nn.Module.compile, in place)
     # competition temperature (training/schedule.py): anneal from start to end over
     # anneal_steps; schedule geometric | linear | constant; floor bounds it from below

@@ -120,7 +120,11 @@ def load_checkpoint(path) -> dict:
 
 def load(run_or_ckpt, which: str = "last") -> ECON:
     """A ready (eval-mode) ECON from a run folder, a checkpoint file, or the name of
-    a shipped pretrained model (``econ_pyro.pretrained.available()``)."""
+    a shipped pretrained model (``econ_pyro.pretrained.available()``).
+
+    The weights are in ``channels_last`` memory format (on the CPU the small
+    convolutions run faster so; values are the same).
+    """
     from .. import pretrained
 
     p = Path(run_or_ckpt)
@@ -133,7 +137,7 @@ def load(run_or_ckpt, which: str = "last") -> ECON:
     econ = ECON(ECONConfig.from_dict(ckpt["config"]["model"]))
     econ.load_state_dict(ckpt["model"])
     econ.run_config = ckpt["config"]  # the full run config (data kind, training options)
-    return econ.eval()
+    return econ.to(memory_format=torch.channels_last).eval()
 
 
 def training_kind(econ) -> str:
@@ -172,6 +176,8 @@ class Trainer:
         self.log = log if self.dist.main else (lambda *a, **k: None)
         pyro.set_rng_seed(tr["seed"])  # identical initial weights on every rank
         self.econ = ECON(self.model_cfg).to(self.device)
+        if tr["channels_last"] and self.device.type == "cpu":
+            self.econ.to(memory_format=torch.channels_last)  # faster CPU convs (PERFORMANCE.md)
         self.econ.run_config = cfg  # as on load(): the dashboard evaluates like `evaluate`
         if tr["compile"]:
             for expert in self.econ.experts.experts:
