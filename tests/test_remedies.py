@@ -216,3 +216,53 @@ def test_dashboard_competes_without_the_training_bias(tmp_path, monkeypatch):
           log=lambda *_: None)
     assert seen and all(b is None for b in seen)
     assert biases[0] is not None and biases[-1] is None  # faded out by step 8
+
+
+def test_late_background_reservation(tmp_path):
+    """At step S the expert winning the fewest object steps on the validation scenes
+    becomes the background expert (only it explains t = 1, it explains nothing else),
+    the lr is switched, and the run resumes exactly after the reservation."""
+    import json
+
+    from econ_pyro.generate import decompose
+    from econ_pyro.training import load, train
+
+    kw = dict(reserve_background_at=8, reserve_background_lr=2e-4)
+    state = train(_smoke(max_steps=16, **kw), tmp_path / "a", log=lambda *_: None)
+    res = state["reserved_background"]
+    b, counts = res["expert"], res["object_step_wins"]
+    assert res["step"] == 8 and b == min(range(4), key=lambda k: (counts[k], k))
+    assert sum(counts) == 8 * 3  # 8 validation scenes x (T - 1) object steps
+    cfg = json.loads((tmp_path / "a" / "config.json").read_text())
+    assert cfg["model"]["background_expert"] == b
+    recs = [json.loads(l) for l in (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()]
+    lrs = {r["step"]: r["lr"] for r in recs if "loss" in r}
+    assert lrs[5] == pytest.approx(5e-4) and lrs[10] == pytest.approx(2e-4)
+    econ = load(tmp_path / "a")
+    x = torch.rand(6, 3, 16, 16)
+    experts = decompose(econ, x, deterministic=False)["experts"]
+    assert (experts[:, -1] == b).all() and (experts[:, :-1] != b).all()
+    # interrupted after the reservation and resumed: the same run
+    train(_smoke(max_steps=10, **kw), tmp_path / "b", log=lambda *_: None)
+    from click.testing import CliRunner
+
+    from econ_pyro.cli.main import cli
+
+    out = CliRunner().invoke(cli, ["train", "--resume", str(tmp_path / "b"), "--max-steps", "16"])
+    assert out.exit_code == 0, out.output
+
+    def losses(run):
+        return [(r["step"], r["loss"]) for r in map(json.loads, (run / "metrics.jsonl")
+                                                   .read_text().splitlines()) if "loss" in r]
+
+    assert losses(tmp_path / "a") == losses(tmp_path / "b")
+
+
+@pytest.mark.parametrize("key,value", [("reserve_background_at", 0),
+                                       ("reserve_background_at", 2.5),
+                                       ("reserve_background_lr", -1.0)])
+def test_bad_reservation_options(key, value):
+    from econ_pyro.training.config import validate
+
+    with pytest.raises(ConfigError, match=key):
+        validate(_smoke(**{key: value}))

@@ -124,6 +124,12 @@ def validate(cfg: dict) -> ECONConfig:
         raise ConfigError(f"train.balance_anneal_steps must be a positive int or null, got {n!r}")
     if not isinstance(tr["balance_start"], int) or tr["balance_start"] < 0:
         raise ConfigError(f"train.balance_start must be an int >= 0, got {tr['balance_start']!r}")
+    at, lr = tr["reserve_background_at"], tr["reserve_background_lr"]
+    if at is not None and (not isinstance(at, int) or at < 1):
+        raise ConfigError(f"train.reserve_background_at must be a step >= 1 or null, got {at!r}")
+    if lr is not None and (not isinstance(lr, int | float) or lr <= 0):
+        raise ConfigError(f"train.reserve_background_lr must be a positive number or null, "
+                          f"got {lr!r}")
     if tr["revive"] not in REVIVE:
         raise ConfigError(f"train.revive must be null, 'noise' or 'split', got {tr['revive']!r}")
     if not 0 <= tr["revive_below"] < 1 or tr["balance"] < 0 or not 0 <= tr["balance_decay"] < 1:

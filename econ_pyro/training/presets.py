@@ -44,6 +44,13 @@ TRAIN_DEFAULTS = {
     "balance_decay": 0.99,  # running average of the win share
     "balance_anneal_steps": None,  # fade the bonus linearly to 0 over these steps
     "balance_start": 0,  # the bonus is 0 before this step (the fade starts here)
+    # late background reservation (docs/SPECIALISATION.md, round 4): at this step the expert
+    # that wins the fewest object steps (t > 1) on the validation scenes becomes
+    # model.background_expert (only it explains the last step from then on), and the lr
+    # becomes reserve_background_lr (null: unchanged); nothing happens if
+    # model.background_expert is already set
+    "reserve_background_at": None,
+    "reserve_background_lr": None,
 }
 DATA_DEFAULTS = {"kind": "unique", "path": None, "min_objects": 3, "max_objects": 3,
                  # e.g. {"steps": 1000, "min_objects": 1, "max_objects": 3}: generated scenes

@@ -313,6 +313,10 @@ class Trainer:
                 if (tr["revive"] or tr["temperature_restart"]) and tr["revive_window"] \
                         and st["step"] % tr["revive_window"] == 0:
                     self._remedy()
+                if tr["reserve_background_at"] is not None \
+                        and st["step"] >= tr["reserve_background_at"] \
+                        and self.model_cfg.background_expert is None:
+                    self._reserve_background()
                 if st["step"] % tr["log_every"] == 0 and n_acc:
                     dt = time.perf_counter() - t_log
                     rec = {"step": st["step"], "loss": acc["loss"] / n_acc,
@@ -358,6 +362,32 @@ class Trainer:
                 st["last_win"][k] = st["step"]
         return [k for k, last in enumerate(st["last_win"])
                 if st["step"] - last >= self.tr["dead_after"]]
+
+    def _reserve_background(self) -> None:
+        """From now on only the expert that wins the fewest object steps (t > 1) of the
+        validation scenes (deterministic competition) explains the last step
+        (``model.background_expert``), and the lr becomes ``reserve_background_lr``."""
+        tr, st, K = self.tr, self.state, self.model_cfg.n_experts
+        with self._unbiased():
+            experts = decompose(self.econ, self.data.val["image"])["experts"]
+        counts = torch.bincount(experts[:, :-1].flatten(), minlength=K)  # steps t = T..2
+        b = int(self.dist.from_main(int(counts.argmin())))  # rank 0 decides
+        self.model_cfg = replace(self.model_cfg, background_expert=b)
+        self.econ.config = self.model_cfg
+        self.cfg["model"]["background_expert"] = b
+        if tr["reserve_background_lr"] is not None:
+            for group in self.opt.param_groups:
+                group["lr"] = tr["reserve_background_lr"]
+            st["lr"] = tr["reserve_background_lr"]
+        st["reserved_background"] = {"step": st["step"], "expert": b,
+                                     "object_step_wins": counts.tolist()}
+        if self.dist.main:  # a resume must rebuild the model with the reservation
+            (self.out / "config.json").write_text(json.dumps(self.cfg, indent=2) + "\n")
+        self.save("last")  # checkpoint and config.json agree from here on
+        self.log(f"step {st['step']}: expert {b} (object-step wins on the validation scenes "
+                 f"{counts.tolist()}) now explains only the last step (background)"
+                 + (f"; lr {tr['reserve_background_lr']:.2e}"
+                    if tr["reserve_background_lr"] is not None else ""))
 
     def _remedy(self) -> None:
         """End of a revival window: revive and/or restart the anneal for a starving expert."""
