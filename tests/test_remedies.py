@@ -266,3 +266,8 @@ def test_bad_reservation_options(key, value):
 
     with pytest.raises(ConfigError, match=key):
         validate(_smoke(**{key: value}))
+
+
+def test_reservation_needs_two_experts():
+    with pytest.raises(ConfigError, match="at least 2 experts"):
+        resolve_config("monet-k1", sets=["train.reserve_background_at=5"])

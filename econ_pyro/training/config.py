@@ -127,6 +127,8 @@ def validate(cfg: dict) -> ECONConfig:
     at, lr = tr["reserve_background_at"], tr["reserve_background_lr"]
     if at is not None and (not isinstance(at, int) or at < 1):
         raise ConfigError(f"train.reserve_background_at must be a step >= 1 or null, got {at!r}")
+    if at is not None and model.n_experts < 2:
+        raise ConfigError("train.reserve_background_at needs at least 2 experts")
     if lr is not None and (not isinstance(lr, int | float) or lr <= 0):
         raise ConfigError(f"train.reserve_background_lr must be a positive number or null, "
                           f"got {lr!r}")
