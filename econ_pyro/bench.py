@@ -30,7 +30,7 @@ import pyro
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from .competition import compete, step_region
+from .competition import compete, winner_region
 from .config import ECONConfig
 from .data import ProceduralScenes, SceneConfig
 from .distributions import normal_kl
@@ -54,9 +54,7 @@ def plain_loss(econ: ECON, x: torch.Tensor) -> torch.Tensor:
     for t in range(cfg.n_steps, 0, -1):
         scores = compete(econ, x, scope, t).scores
         k = econ.competition.distribution(scores.T).sample()
-        region = step_region(t, scope)
-        if region is None:
-            region = econ.experts.select("attend", k, x, scope)
+        region = winner_region(econ, k, x, scope, t)
         mu, logvar = econ.experts.select("encode", k, x, region)
         z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
         appearance, shape = econ.experts.select("decode", k, z)

@@ -99,6 +99,13 @@ def step_region(t: int, scope, gt_regions=None):
     return None
 
 
+def winner_region(econ, k, x, scope, t: int, gt_regions=None):
+    """The region that the winners ``k`` (index tensor or ``Grouping``) explain at step t:
+    the fixed region of :func:`step_region`, else their attention (with autograd if on)."""
+    region = step_region(t, scope, gt_regions)
+    return region if region is not None else econ.experts.select("attend", k, x, scope)
+
+
 @torch.no_grad()
 def compete(econ, x, scope, t: int, gt_regions=None) -> Proposals:
     """Every allowed expert attends (or takes the fixed region), encodes, decodes

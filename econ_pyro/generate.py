@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import torch
 from pyro import poutine
 
-from .competition import compete, step_region
+from .competition import compete, winner_region
 from .layers import next_scope, paint
 
 
@@ -140,9 +140,7 @@ def _decompose_step(econ, x, scope, t, gt):
     if p.regions is not None:
         region, z_loc, z_logvar = p.winner(k)
     else:  # a single allowed expert: nothing was computed in the competition
-        region = step_region(t, scope, gt)
-        if region is None:
-            region = econ.experts.select("attend", k, x, scope)
+        region = winner_region(econ, k, x, scope, t, gt)
         z_loc, z_logvar = econ.experts.select("encode", k, x, region)
     z = torch.distributions.Normal(z_loc, (0.5 * z_logvar).exp()).rsample()
     appearance, shape = econ.experts.select("decode", k, z)  # eqs 4-5

@@ -32,7 +32,7 @@ import pyro
 import pyro.distributions as dist
 import torch
 
-from ..competition import compete, step_region
+from ..competition import compete, winner_region
 from ..distributions import RegionBernoulli
 from ..handlers import weight
 from ..layers import next_scope
@@ -54,10 +54,8 @@ def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None):
                             infer={"is_competition": True, "scores": scores.T})
 
             # --- the winner, recomputed with gradients for its own samples only
-            fixed = step_region(t, scope, gt_regions)  # last step / supervised: no attention
-            groups = econ.experts.grouping(k)
-            region = fixed if fixed is not None else econ.experts.select("attend", groups, x,
-                                                                         scope)
+            groups = econ.experts.grouping(k)  # last step / supervised: no attention
+            region = winner_region(econ, groups, x, scope, t, gt_regions)
             with weight(cfg.gamma):
                 region = pyro.sample(f"r_{t}", RegionBernoulli(region).to_event(3))
             z_loc, z_logvar = econ.experts.select("encode", groups, x, region)

@@ -378,7 +378,7 @@ class Trainer:
         if tr["reserve_background_lr"] is not None:
             for group in self.opt.param_groups:
                 group["lr"] = tr["reserve_background_lr"]
-            st["lr"] = tr["reserve_background_lr"]
+            st["lr"] = self.opt.param_groups[0]["lr"]  # as after an lr decrease
         st["reserved_background"] = {"step": st["step"], "expert": b,
                                      "object_step_wins": counts.tolist()}
         if self.dist.main:  # a resume must rebuild the model with the reservation
