@@ -18,6 +18,11 @@ The paper's summed scores are in the thousands, so temperature 1 is in
 effect an argmax; the temperature is explicit so it can be scheduled.  An
 optional per-expert logit ``bias`` ``[K]`` (the load-balancing remedy of
 ``training/remedies.py``) is added to ``-score / temperature`` in both modes.
+
+``exclusive`` (a training-time deviation from the paper, ``train.exclusive_until``):
+an expert that has already won a step of a scene cannot win another step of
+that scene, unless no expert would be left — a competition without
+replacement, for training data whose scenes hold each class at most once.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ class Competition:
     temperature: float = 1.0
     area_power: float = 1.0
     bias: torch.Tensor | None = None  # [K] logit bonus (training-time load balancing)
+    exclusive: bool = False  # each expert wins at most one step per scene (training-time)
 
     @classmethod
     def from_config(cls, cfg) -> Competition:
@@ -54,8 +60,14 @@ class Competition:
             l_x = l_x * ((scope_area + AREA_EPS) / (region_area + AREA_EPS)) ** self.area_power
         return self.lam * l_x + l_r
 
-    def distribution(self, scores: torch.Tensor) -> dist.Categorical:
-        """Distribution of the winner given scores ``[B, K]``."""
+    def distribution(self, scores: torch.Tensor, taken: torch.Tensor | None = None
+                     ) -> dist.Categorical:
+        """Distribution of the winner given scores ``[B, K]``; ``taken`` ``[B, K]`` (bool)
+        marks the experts that already won a step of each scene (used if ``exclusive``)."""
+        if self.exclusive and taken is not None:
+            without = scores.masked_fill(taken, float("inf"))
+            nobody_left = torch.isinf(without).all(-1, keepdim=True)
+            scores = torch.where(nobody_left, scores, without)
         logits = -scores / self.temperature
         if self.bias is not None:
             logits = logits + self.bias.to(logits)
@@ -84,6 +96,11 @@ class Proposals:
         """``(region [B,1,H,W], z_loc [B,L], z_logvar [B,L])`` of the winners ``k`` ``[B]``."""
         b = torch.arange(k.shape[0], device=k.device)
         return self.regions[k, b], self.z_loc[k, b], self.z_logvar[k, b]
+
+
+def mark_taken(taken: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
+    """``taken`` ``[B, K]`` with the winners ``k`` ``[B]`` of one step added."""
+    return taken.scatter(-1, k[:, None], True)
 
 
 def step_region(t: int, scope, gt_regions=None):

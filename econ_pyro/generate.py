@@ -13,7 +13,7 @@ from contextlib import contextmanager
 import torch
 from pyro import poutine
 
-from .competition import compete, winner_region
+from .competition import compete, mark_taken, winner_region
 from .layers import next_scope, paint
 
 
@@ -120,8 +120,10 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
             x = images[i:i + batch_size].to(econ.device)
             gt = None if gt_regions is None else gt_regions[i:i + batch_size].to(econ.device)
             scope, steps = torch.ones_like(x[:, :1]), []  # s_T = 1
+            taken = torch.zeros(len(x), len(econ.experts), dtype=torch.bool, device=x.device)
             for t in range(T, 0, -1):
-                steps.append(_decompose_step(econ, x, scope, t, gt))
+                steps.append(_decompose_step(econ, x, scope, t, gt, taken))
+                taken = mark_taken(taken, steps[-1]["experts"][:, 0])
                 scope = next_scope(scope, steps[-1]["regions"])  # eq. 14
             for k in _OUTPUTS[:-1]:
                 out[k].append(torch.cat([s[k] for s in steps], 1))
@@ -133,10 +135,10 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
 _OUTPUTS = ("regions", "shapes", "appearance", "experts", "scope", "reconstruction")
 
 
-def _decompose_step(econ, x, scope, t, gt):
+def _decompose_step(econ, x, scope, t, gt, taken):
     """One inference step of ``decompose``: compete, take the winner, decode it."""
     p = compete(econ, x, scope, t, gt)
-    k = econ.competition.distribution(p.scores.T).sample()
+    k = econ.competition.distribution(p.scores.T, taken).sample()
     if p.regions is not None:
         region, z_loc, z_logvar = p.winner(k)
     else:  # a single allowed expert: nothing was computed in the competition

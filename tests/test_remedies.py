@@ -271,3 +271,81 @@ def test_bad_reservation_options(key, value):
 def test_reservation_needs_two_experts():
     with pytest.raises(ConfigError, match="at least 2 experts"):
         resolve_config("monet-k1", sets=["train.reserve_background_at=5"])
+
+
+def test_exclusive_competition_masks_earlier_winners():
+    scores = torch.tensor([[1.0, 2.0, 3.0], [1.0, float("inf"), 3.0]])
+    taken = torch.tensor([[True, False, False], [True, False, True]])
+    c = Competition(mode="deterministic", temperature=1.0)
+    assert c.distribution(scores, taken).sample().tolist() == [0, 0]  # not exclusive: ignored
+    c.exclusive = True
+    # scene 0: expert 0 already won -> the best of the others; scene 1: every allowed
+    # expert has won (expert 1 is not allowed) -> no exclusion rather than no winner
+    assert c.distribution(scores, taken).sample().tolist() == [1, 0]
+    stochastic = Competition(temperature=1e6, exclusive=True)
+    k = stochastic.distribution(scores[:1].expand(4000, 3),
+                                taken[:1].expand(4000, 3)).sample()
+    assert (k != 0).all() and 0.45 < (k == 1).float().mean() < 0.55
+
+
+@pytest.mark.parametrize("deterministic", [True, False])
+def test_exclusive_guide_and_decompose_use_each_expert_once(tiny_batch, deterministic):
+    """A bias makes expert 0 win every step; exclusive, each scene's winners are distinct
+    (K = T: a permutation), in the guide's trace and in decompose alike."""
+    from pyro import poutine
+
+    from econ_pyro.generate import competition_mode, decompose
+
+    econ = make_econ()
+    econ.competition.bias = torch.tensor([1e9, 0.0, 0.0])
+    mode = "deterministic" if deterministic else "stochastic"
+
+    def guide_winners():
+        with competition_mode(econ, mode):
+            tr = poutine.trace(econ.guide).get_trace(tiny_batch)
+        return torch.stack([tr.nodes[f"k_{t}"]["value"] for t in range(3, 0, -1)], 1)
+
+    assert (guide_winners() == 0).all()
+    assert (decompose(econ, tiny_batch, deterministic=deterministic)["experts"] == 0).all()
+    econ.competition.exclusive = True
+    for winners in (guide_winners(),
+                    decompose(econ, tiny_batch, deterministic=deterministic)["experts"]):
+        assert (winners[:, 0] == 0).all()
+        assert (winners.sort(1).values == torch.arange(3)).all()
+
+
+def test_exclusive_until_in_training_only(tmp_path, monkeypatch):
+    """Exclusive before step N (every expert wins exactly one step per scene when K = T),
+    free afterwards; validation and the dashboard never compete exclusively."""
+    import json
+
+    seen = []
+    real = trainer_mod.evaluate
+
+    def spy(econ, *a, **kw):
+        seen.append(econ.competition.exclusive)
+        return real(econ, *a, **kw)
+    monkeypatch.setattr(trainer_mod, "evaluate", spy)
+    flags = []
+    real_step = trainer_mod.Trainer._step
+
+    def step_spy(self, x, kw):
+        flags.append(self.econ.competition.exclusive)
+        return real_step(self, x, kw)
+    monkeypatch.setattr(trainer_mod.Trainer, "_step", step_spy)
+    train(_smoke(max_steps=10, exclusive_until=5, log_every=5, eval_every=5), tmp_path / "r",
+          log=lambda *_: None)
+    assert flags == [True] * 5 + [False] * 5
+    assert seen == [False, False]
+    rec = [json.loads(l) for l in (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()
+           if '"loss"' in l][0]
+    wins = torch.tensor(rec["winners"])  # [T, K] over the first 5 steps of 8 scenes
+    assert (wins.sum(0) == 5 * 8).all()
+
+
+@pytest.mark.parametrize("value", [-1, 2.5, True])
+def test_bad_exclusive_until(value):
+    from econ_pyro.training.config import validate
+
+    with pytest.raises(ConfigError, match="exclusive_until"):
+        validate(_smoke(exclusive_until=value))

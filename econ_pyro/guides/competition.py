@@ -10,7 +10,8 @@ Inference runs front to back, t = T..1, with scope s_T = 1::
         k_t ~ softmax(-score / tau)  (or argmax)         competition (sec. 5.2), among the
                                                          experts allowed at t (all, or with a
                                                          reserved background expert b: b alone
-                                                         at t = 1, the others at t > 1)
+                                                         at t = 1, the others at t > 1; if
+                                                         exclusive, not those that already won)
         r_t = r~_{k_t}                                   winner's region (RegionBernoulli)
         z_t ~ N(mu_{k_t}(x, r_t), sigma_{k_t}^2)         winner's latent
         s_{t-1} = s_t (1 - a_{k_t}) = s_t - r_t         scope update (eq. 14)
@@ -32,7 +33,7 @@ import pyro
 import pyro.distributions as dist
 import torch
 
-from ..competition import compete, winner_region
+from ..competition import compete, mark_taken, winner_region
 from ..distributions import RegionBernoulli
 from ..handlers import weight
 from ..layers import next_scope
@@ -45,13 +46,15 @@ def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None):
     pyro.module("econ", econ)
     competition = econ.competition
     scope = torch.ones(B, 1, size, size, device=x.device, dtype=x.dtype)
+    taken = torch.zeros(B, len(econ.experts), dtype=torch.bool, device=x.device)
 
     with pyro.plate("scenes", B):
         for t in range(T, 0, -1):
             # --- competition: every expert explains the scene in scope (no autograd)
             scores = compete(econ, x, scope, t, gt_regions).scores
-            k = pyro.sample(f"k_{t}", competition.distribution(scores.T),
+            k = pyro.sample(f"k_{t}", competition.distribution(scores.T, taken),
                             infer={"is_competition": True, "scores": scores.T})
+            taken = mark_taken(taken, k)
 
             # --- the winner, recomputed with gradients for its own samples only
             groups = econ.experts.grouping(k)  # last step / supervised: no attention

@@ -51,6 +51,10 @@ TRAIN_DEFAULTS = {
     # model.background_expert is already set
     "reserve_background_at": None,
     "reserve_background_lr": None,
+    # exclusive competition (a deviation): before this step an expert that has won a step
+    # of a scene cannot win another step of it (training only; validation, dashboard and
+    # evaluate compete without it); null: never
+    "exclusive_until": None,
 }
 DATA_DEFAULTS = {"kind": "unique", "path": None, "min_objects": 3, "max_objects": 3,
                  # e.g. {"steps": 1000, "min_objects": 1, "max_objects": 3}: generated scenes

@@ -288,6 +288,8 @@ class Trainer:
                 step = st["step"]
                 self.econ.competition.temperature = temperature_at(tr, self.model_cfg, step,
                                                                    st["anneal_from"])
+                self.econ.competition.exclusive = \
+                    tr["exclusive_until"] is not None and step < tr["exclusive_until"]
                 alpha = balance_at(tr, step)
                 self.econ.competition.bias = \
                     self.shares.bias(alpha).to(self.device) if alpha > 0 else None
@@ -470,12 +472,13 @@ class Trainer:
     @contextmanager
     def _unbiased(self):
         """Validation and dashboard compete without the training-only load-balancing
-        bias, exactly as ``econ-pyro evaluate`` does on a checkpoint."""
-        bias, self.econ.competition.bias = self.econ.competition.bias, None
+        bias and exclusivity, exactly as ``econ-pyro evaluate`` does on a checkpoint."""
+        c = self.econ.competition
+        saved, c.bias, c.exclusive = (c.bias, c.exclusive), None, False
         try:
             yield
         finally:
-            self.econ.competition.bias = bias
+            c.bias, c.exclusive = saved
 
     def _evaluate(self, t0: float) -> None:
         st, tr = self.state, self.tr
