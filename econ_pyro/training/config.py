@@ -124,6 +124,9 @@ def validate(cfg: dict) -> ECONConfig:
         raise ConfigError(f"train.balance_anneal_steps must be a positive int or null, got {n!r}")
     if not isinstance(tr["balance_start"], int) or tr["balance_start"] < 0:
         raise ConfigError(f"train.balance_start must be an int >= 0, got {tr['balance_start']!r}")
+    if tr["init_from"] is not None and not isinstance(tr["init_from"], str):
+        raise ConfigError(f"train.init_from must be a run folder, checkpoint or pretrained "
+                          f"name, got {tr['init_from']!r}")
     ex = tr["exclusive_until"]
     if ex is not None and (not isinstance(ex, int) or isinstance(ex, bool) or ex < 0):
         raise ConfigError(f"train.exclusive_until must be a step >= 0 or null, got {ex!r}")

@@ -55,6 +55,10 @@ TRAIN_DEFAULTS = {
     # of a scene cannot win another step of it (training only; validation, dashboard and
     # evaluate compete without it); null: never
     "exclusive_until": None,
+    # start from another model's weights (a run folder, a .pt checkpoint or a pretrained
+    # name, e.g. "cpu-unique"); the networks must match; a background expert reserved in
+    # that model is kept unless model.background_expert is set; fresh optimiser and schedule
+    "init_from": None,
 }
 DATA_DEFAULTS = {"kind": "unique", "path": None, "min_objects": 3, "max_objects": 3,
                  # e.g. {"steps": 1000, "min_objects": 1, "max_objects": 3}: generated scenes

@@ -118,13 +118,9 @@ def load_checkpoint(path) -> dict:
         raise ConfigError(f"cannot load checkpoint {path}: {str(e).splitlines()[0]}") from None
 
 
-def load(run_or_ckpt, which: str = "last") -> ECON:
-    """A ready (eval-mode) ECON from a run folder, a checkpoint file, or the name of
-    a shipped pretrained model (``econ_pyro.pretrained.available()``).
-
-    The weights are in ``channels_last`` memory format (on the CPU the small
-    convolutions run faster so; values are the same).
-    """
+def find_checkpoint(run_or_ckpt, which: str = "last") -> dict:
+    """The checkpoint of a run folder (``which``.pt), a checkpoint file, or a shipped
+    pretrained model's name."""
     from .. import pretrained
 
     p = Path(run_or_ckpt)
@@ -133,7 +129,17 @@ def load(run_or_ckpt, which: str = "last") -> ECON:
     elif not p.exists() and "/" not in str(run_or_ckpt) and p.suffix != ".pt":
         raise ConfigError(f"{run_or_ckpt!r} is neither a run folder, a checkpoint nor a "
                           f"pretrained model ({', '.join(pretrained.available()) or 'none'})")
-    ckpt = load_checkpoint(p / f"{which}.pt" if p.is_dir() else p)
+    return load_checkpoint(p / f"{which}.pt" if p.is_dir() else p)
+
+
+def load(run_or_ckpt, which: str = "last") -> ECON:
+    """A ready (eval-mode) ECON from a run folder, a checkpoint file, or the name of
+    a shipped pretrained model (``econ_pyro.pretrained.available()``).
+
+    The weights are in ``channels_last`` memory format (on the CPU the small
+    convolutions run faster so; values are the same).
+    """
+    ckpt = find_checkpoint(run_or_ckpt, which)
     econ = ECON(ECONConfig.from_dict(ckpt["config"]["model"]))
     econ.load_state_dict(ckpt["model"])
     econ.run_config = ckpt["config"]  # the full run config (data kind, training options)
@@ -168,6 +174,14 @@ def _interruptible():
 class Trainer:
     def __init__(self, cfg: dict, out, resume: bool = False, log=print, on_eval=None):
         self.cfg, self.out, self.on_eval = cfg, Path(out), on_eval
+        init = None
+        if cfg["train"]["init_from"] is not None and not resume:
+            init = find_checkpoint(cfg["train"]["init_from"])
+            src = ECONConfig.from_dict(init["config"]["model"])
+            own = ECONConfig.from_dict(cfg["model"])
+            if src.background_expert is not None and own.background_expert is None \
+                    and src.n_experts == own.n_experts:
+                cfg["model"]["background_expert"] = src.background_expert  # kept
         self.model_cfg = validate(cfg)
         tr = cfg["train"]
         self.tr = tr
@@ -176,6 +190,8 @@ class Trainer:
         self.log = log if self.dist.main else (lambda *a, **k: None)
         pyro.set_rng_seed(tr["seed"])  # identical initial weights on every rank
         self.econ = ECON(self.model_cfg).to(self.device)
+        if init is not None:
+            self._init_weights(init)
         if tr["channels_last"] and self.device.type == "cpu":
             self.econ.to(memory_format=torch.channels_last)  # faster CPU convs (PERFORMANCE.md)
         self.econ.run_config = cfg  # as on load(): the dashboard evaluates like `evaluate`
@@ -204,6 +220,21 @@ class Trainer:
                                   "or another --out")
         if self.dist.main:
             (self.out / "config.json").write_text(json.dumps(cfg, indent=2) + "\n")
+
+    def _init_weights(self, ckpt: dict) -> None:
+        """Start from another model's weights (``train.init_from``; fresh optimiser)."""
+        own = self.econ.state_dict()
+        theirs = ckpt["model"]
+        bad = sorted(k for k in own.keys() | theirs.keys()
+                     if k not in own or k not in theirs or own[k].shape != theirs[k].shape)
+        if bad:
+            raise ConfigError(f"train.init_from={self.cfg['train']['init_from']!r} has other "
+                              f"networks than this model (e.g. {bad[0]}); the model options "
+                              "(experts, image size, channels, latent size) must match")
+        self.econ.load_state_dict(theirs)
+        b = self.model_cfg.background_expert
+        self.log(f"initialised from {self.cfg['train']['init_from']}"
+                 + (f" (background expert {b})" if b is not None else ""))
 
     # ---- checkpoints
     def _checkpoint(self) -> dict:
