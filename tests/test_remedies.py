@@ -401,3 +401,12 @@ def test_init_from_mismatched_networks_is_a_clear_error(tmp_path):
     with pytest.raises(ConfigError, match="neither a run folder"):
         train(_smoke(max_steps=2, init_from="no-such-model"), tmp_path / "x",
               log=lambda *_: None)
+
+
+def test_win_window_restarts_every_window_without_remedies(tmp_path):
+    """Without a remedy the revival window still restarts every revive_window steps, so a
+    remedy switched on at a resume judges the last window, not the whole history."""
+    train(_smoke(max_steps=7, revive_window=5), tmp_path / "r", log=lambda *_: None)
+    ckpt = torch.load(tmp_path / "r" / "last.pt", weights_only=True)
+    # steps 6 and 7 only: 2 steps x 8 scenes x 4 inference steps
+    assert sum(ckpt["shares"]["window"]) == 2 * 8 * 4

@@ -343,9 +343,11 @@ class Trainer:
                     self.shares.update(step_wins.sum(0))
                     n_acc += 1
                 st["step"] = step + 1
-                if (tr["revive"] or tr["temperature_restart"]) and tr["revive_window"] \
-                        and st["step"] % tr["revive_window"] == 0:
-                    self._remedy()
+                if tr["revive_window"] and st["step"] % tr["revive_window"] == 0:
+                    if tr["revive"] or tr["temperature_restart"]:
+                        self._remedy()  # judges this window's wins, then restarts it
+                    else:  # the window restarts anyway, so switching a remedy on at a
+                        self.shares.window.zero_()  # resume judges one window, not all
                 if tr["reserve_background_at"] is not None \
                         and st["step"] >= tr["reserve_background_at"] \
                         and self.model_cfg.background_expert is None:
