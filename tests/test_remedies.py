@@ -410,3 +410,37 @@ def test_win_window_restarts_every_window_without_remedies(tmp_path):
     ckpt = torch.load(tmp_path / "r" / "last.pt", weights_only=True)
     # steps 6 and 7 only: 2 steps x 8 scenes x 4 inference steps
     assert sum(ckpt["shares"]["window"]) == 2 * 8 * 4
+
+
+def test_reservation_copy_starts_from_the_last_step_expert(tmp_path):
+    """reserve_background_copy: the reserved expert becomes an exact copy of the expert
+    that won most last steps on the validation scenes (recorded); no other expert changes."""
+    from econ_pyro.training import load
+
+    kw = dict(reserve_background_at=6, max_steps=6)
+    plain = train(_smoke(**kw), tmp_path / "plain", log=lambda *_: None)
+    logs = []
+    state = train(_smoke(reserve_background_copy=True, **kw), tmp_path / "copy",
+                  log=logs.append)
+    res = state["reserved_background"]
+    b, last = res["expert"], res["last_step_wins"]
+    source = max(range(4), key=lambda k: (last[k], -k))
+    assert sum(last) == 8 and res == {**plain["reserved_background"], "copied_from":
+                                      source if source != b else None}
+    experts = load(tmp_path / "copy").experts.experts
+    before = load(tmp_path / "plain").experts.experts
+    if source != b:
+        assert any(f"as a copy of expert {source}" in line for line in logs)
+        for p, q in zip(experts[b].parameters(), experts[source].parameters(), strict=True):
+            assert torch.equal(p, q)
+    for k in range(4):
+        if k != b:
+            for p, q in zip(experts[k].parameters(), before[k].parameters(), strict=True):
+                assert torch.equal(p, q)
+
+
+def test_bad_reservation_copy():
+    from econ_pyro.training.config import validate
+
+    with pytest.raises(ConfigError, match="reserve_background_copy"):
+        validate(_smoke(reserve_background_copy="yes"))

@@ -124,6 +124,9 @@ def validate(cfg: dict) -> ECONConfig:
         raise ConfigError(f"train.balance_anneal_steps must be a positive int or null, got {n!r}")
     if not isinstance(tr["balance_start"], int) or tr["balance_start"] < 0:
         raise ConfigError(f"train.balance_start must be an int >= 0, got {tr['balance_start']!r}")
+    if not isinstance(tr["reserve_background_copy"], bool):
+        raise ConfigError(f"train.reserve_background_copy must be true or false, "
+                          f"got {tr['reserve_background_copy']!r}")
     if tr["init_from"] is not None and not isinstance(tr["init_from"], str):
         raise ConfigError(f"train.init_from must be a run folder, checkpoint or pretrained "
                           f"name, got {tr['init_from']!r}")

@@ -51,6 +51,9 @@ TRAIN_DEFAULTS = {
     # model.background_expert is already set
     "reserve_background_at": None,
     "reserve_background_lr": None,
+    # ... and the reserved expert first becomes a copy of the expert that won most last
+    # steps on the validation scenes (the one that explained the background until then)
+    "reserve_background_copy": False,
     # exclusive competition (a deviation): before this step an expert that has won a step
     # of a scene cannot win another step of it (training only; validation, dashboard and
     # evaluate compete without it); null: never

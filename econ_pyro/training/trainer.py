@@ -401,12 +401,19 @@ class Trainer:
     def _reserve_background(self) -> None:
         """From now on only the expert that wins the fewest object steps (t > 1) of the
         validation scenes (deterministic competition) explains the last step
-        (``model.background_expert``), and the lr becomes ``reserve_background_lr``."""
+        (``model.background_expert``), and the lr becomes ``reserve_background_lr``.
+        With ``reserve_background_copy`` that expert first becomes a copy of the expert
+        that won most last steps (its weights; its Adam state restarts)."""
         tr, st, K = self.tr, self.state, self.model_cfg.n_experts
         with self._unbiased():
             experts = decompose(self.econ, self.data.val["image"])["experts"]
         counts = torch.bincount(experts[:, :-1].flatten(), minlength=K)  # steps t = T..2
         b = int(self.dist.from_main(int(counts.argmin())))  # rank 0 decides
+        last = torch.bincount(experts[:, -1], minlength=K)  # wins of the last step t = 1
+        source = int(self.dist.from_main(int(last.argmax())))
+        copied = tr["reserve_background_copy"] and source != b
+        if copied:  # b starts as an exact copy of the expert that explained the last step
+            revive_expert(self.econ, self.opt, dead=b, source=source, noise=0.0)
         self.model_cfg = replace(self.model_cfg, background_expert=b)
         self.econ.config = self.model_cfg
         self.cfg["model"]["background_expert"] = b
@@ -415,12 +422,15 @@ class Trainer:
                 group["lr"] = tr["reserve_background_lr"]
             st["lr"] = self.opt.param_groups[0]["lr"]  # as after an lr decrease
         st["reserved_background"] = {"step": st["step"], "expert": b,
-                                     "object_step_wins": counts.tolist()}
+                                     "object_step_wins": counts.tolist(),
+                                     "last_step_wins": last.tolist(),
+                                     "copied_from": source if copied else None}
         if self.dist.main:  # a resume must rebuild the model with the reservation
             (self.out / "config.json").write_text(json.dumps(self.cfg, indent=2) + "\n")
         self.save("last")  # checkpoint and config.json agree from here on
         self.log(f"step {st['step']}: expert {b} (object-step wins on the validation scenes "
                  f"{counts.tolist()}) now explains only the last step (background)"
+                 + (f", as a copy of expert {source}" if copied else "")
                  + (f"; lr {tr['reserve_background_lr']:.2e}"
                     if tr["reserve_background_lr"] is not None else ""))
 
