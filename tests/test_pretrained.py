@@ -63,3 +63,16 @@ def test_export_writes_a_small_loadable_file(tmp_path):
     for a, b in zip(full.parameters(), small.parameters(), strict=True):
         assert torch.equal(a, b)
     assert out.stat().st_size < (tmp_path / "r" / "last.pt").stat().st_size
+
+
+def test_cpu_random_preset_starts_from_the_shipped_unique_model(tmp_path):
+    from econ_pyro.training import resolve_config, train
+
+    cfg = resolve_config("cpu-random", sets=["train.max_steps=0", "train.val_size=4",
+                                             "train.dashboard=false"])
+    train(cfg, tmp_path / "r", log=lambda *_: None)
+    start, unique = econ_pyro.load(tmp_path / "r"), econ_pyro.load("cpu-unique")
+    assert start.config.background_expert == unique.config.background_expert is not None
+    assert start.config.score == "region" and unique.config.score == "paper"
+    for a, b in zip(start.state_dict().values(), unique.state_dict().values(), strict=True):
+        assert torch.equal(a, b)
