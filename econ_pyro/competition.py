@@ -126,26 +126,40 @@ def winner_region(econ, k, x, scope, t: int, gt_regions=None):
 @torch.no_grad()
 def compete(econ, x, scope, t: int, gt_regions=None) -> Proposals:
     """Every allowed expert attends (or takes the fixed region), encodes, decodes
-    and is scored (sec. 5.2) at inference step ``t``; no autograd."""
+    and is scored (sec. 5.2) at inference step ``t``; no autograd.  Experts that
+    are not allowed at t (a reserved background expert) are not run at all."""
     K = len(econ.experts)
     allowed = econ.allowed_experts(t)
     if allowed is not None and len(allowed) == 1:  # nothing to compete for
         return Proposals(exclude(scope.new_zeros(K, x.shape[0]), allowed))
+    if allowed is not None and len(allowed) == K:
+        allowed = None
+    n = K if allowed is None else len(allowed)
     fixed = step_region(t, scope, gt_regions)
-    regions = fixed.expand(K, *fixed.shape) if fixed is not None \
-        else econ.experts.all("attend", x, scope)
-    scores, mu, logvar = _score(econ, x, scope, regions)
-    return Proposals(exclude(scores, allowed), regions, mu, logvar)
+    regions = fixed.expand(n, *fixed.shape) if fixed is not None \
+        else econ.experts.all("attend", x, scope, only=allowed)
+    scores, mu, logvar = _score(econ, x, scope, regions, allowed)
+    if allowed is None:
+        return Proposals(scores, regions, mu, logvar)
+    # back to one slot per expert (those not allowed: score +inf, zero proposals)
+    return Proposals(_one_slot_per_expert(scores, allowed, K, float("inf")),
+                     *(_one_slot_per_expert(v, allowed, K) for v in (regions, mu, logvar)))
 
 
-def _score(econ, x, scope, regions):
-    """Scores ``[K, B]`` and posteriors of every expert for ``regions`` ``[K, B, 1, H, W]``:
-    each expert encodes its region, draws z~ (one reparametrised sample), decodes, and
-    is scored on L_x,t (eq. 10) and L_r,t (eq. 12)."""
+def _one_slot_per_expert(v, allowed: list[int], K: int, fill: float = 0.0) -> torch.Tensor:
+    """``v`` ``[len(allowed), ...]`` (one slice per allowed expert) as ``[K, ...]``."""
+    out = v.new_full((K, *v.shape[1:]), fill)
+    return out.index_copy_(0, torch.tensor(allowed, device=v.device), v)
+
+
+def _score(econ, x, scope, regions, only=None):
+    """Scores ``[n, B]`` and posteriors of the experts ``only`` (all: n = K) for
+    ``regions`` ``[n, B, 1, H, W]``: each expert encodes its region, draws z~ (one
+    reparametrised sample), decodes, and is scored on L_x,t (eq. 10) and L_r,t (eq. 12)."""
     cfg = econ.config
-    mu, logvar = econ.experts.all("encode", x, regions, per_expert=(False, True))
+    mu, logvar = econ.experts.all("encode", x, regions, per_expert=(False, True), only=only)
     z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
-    appearance, shape = econ.experts.all("decode", z, per_expert=(True,))
+    appearance, shape = econ.experts.all("decode", z, per_expert=(True,), only=only)
     l_x = appearance_nll(x, regions, appearance, cfg.sigma_x)
     l_r = region_kl(regions, scope, shape)
     scores = econ.competition.score(l_x, l_r, regions.flatten(-3).sum(-1),

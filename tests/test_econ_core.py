@@ -302,6 +302,32 @@ def test_background_expert_explains_exactly_the_last_step(tiny_batch):
     assert s["experts"][:, 0].eq(1).all() and s["experts"][:, 1:].ne(1).all()
 
 
+def test_competition_runs_only_the_allowed_experts(tiny_batch):
+    """With a reserved background expert the object steps do not run it at all; the
+    allowed experts' proposals are those of their own nets, and the winner's slot holds
+    them."""
+    from econ_pyro.competition import compete
+
+    econ = make_econ(background_expert=1)
+    calls = []
+    for k, e in enumerate(econ.experts.experts):
+        e.attention.register_forward_hook(lambda *a, k=k: calls.append(k))
+    scope = torch.ones_like(tiny_batch[:, :1])
+    p = compete(econ, tiny_batch, scope, 3)
+    assert calls == [0, 2]
+    assert torch.isinf(p.scores[1]).all() and torch.isfinite(p.scores[[0, 2]]).all()
+    assert p.regions.shape[0] == 3 and not p.regions[1].any()
+    with torch.no_grad():
+        for k in (0, 2):
+            torch.testing.assert_close(p.regions[k],
+                                       econ.experts.experts[k].attend(tiny_batch, scope))
+    region, z_loc, _ = p.winner(torch.full((len(tiny_batch),), 2))
+    torch.testing.assert_close(region, p.regions[2])
+    calls.clear()
+    assert compete(econ, tiny_batch, scope, 1).regions is None  # only expert 1: no work
+    assert calls == []
+
+
 def test_bad_background_expert():
     with pytest.raises(ConfigError, match="background_expert"):
         tiny_config(background_expert=3)

@@ -68,24 +68,26 @@ class ExpertEnsemble(nn.Module):
     def __len__(self) -> int:
         return len(self.experts)
 
-    def all(self, method: str, *args, per_expert=None):
-        """Run ``method`` of every expert; outputs get a leading expert dim ``K``.
+    def all(self, method: str, *args, per_expert=None, only: list[int] | None = None):
+        """Run ``method`` of every expert (or of the experts ``only``, in that order);
+        outputs get a leading expert dim (``K``, or ``len(only)``).
 
-        ``per_expert`` flags which ``args`` already have a leading dim ``K``
-        (one slice per expert); the others are shared by all experts.
+        ``per_expert`` flags which ``args`` already have that leading dim (one
+        slice per expert); the others are shared by all experts.
         """
         per_expert = per_expert or (False,) * len(args)
+        experts = list(self.experts) if only is None else [self.experts[k] for k in only]
         if self.strategy == "vmap":
-            return self._all_vmap(method, args, per_expert)
+            return self._all_vmap(experts, method, args, per_expert)
         outs = [
             _as_tuple(getattr(e, method)(*[a[i] if p else a for a, p in zip(args, per_expert,
                                                                             strict=True)]))
-            for i, e in enumerate(self.experts)
+            for i, e in enumerate(experts)
         ]
         return _unwrap(tuple(torch.stack(o) for o in zip(*outs, strict=True)))
 
-    def _all_vmap(self, method, args, per_expert):
-        params, buffers = stack_module_state(list(self.experts))  # current weights, stacked
+    def _all_vmap(self, experts, method, args, per_expert):
+        params, buffers = stack_module_state(experts)  # current weights, stacked
         if self._meta_expert is None:  # weight-less template, built once
             self._meta_expert = [copy.deepcopy(self.experts[0]).to("meta")]
         call = _MethodCall(self._meta_expert[0], method)
