@@ -444,3 +444,24 @@ def test_bad_reservation_copy():
 
     with pytest.raises(ConfigError, match="reserve_background_copy"):
         validate(_smoke(reserve_background_copy="yes"))
+
+
+def test_lr_at_sets_the_lr_at_the_listed_steps(tmp_path):
+    import json
+
+    logs = []
+    train(_smoke(max_steps=12, log_every=1, lr_at=[[4, 2e-4], [9, 1e-4]]), tmp_path / "r",
+          log=logs.append)
+    recs = [json.loads(l) for l in (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()]
+    lrs = {r["step"]: r["lr"] for r in recs if "loss" in r}  # lr after step s - 1 ran
+    assert lrs[4] == pytest.approx(5e-4) and lrs[5] == pytest.approx(2e-4)
+    assert lrs[9] == pytest.approx(2e-4) and lrs[10] == pytest.approx(1e-4)
+    assert sum("(train.lr_at)" in line for line in logs) == 2
+
+
+@pytest.mark.parametrize("value", [[[5]], [[-1, 1e-3]], [[5, 0]], [[5.5, 1e-3]], "1e-3"])
+def test_bad_lr_at(value):
+    from econ_pyro.training.config import validate
+
+    with pytest.raises(ConfigError, match="lr_at"):
+        validate(_smoke(lr_at=value))

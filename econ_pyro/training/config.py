@@ -130,6 +130,13 @@ def validate(cfg: dict) -> ECONConfig:
     if tr["init_from"] is not None and not isinstance(tr["init_from"], str):
         raise ConfigError(f"train.init_from must be a run folder, checkpoint or pretrained "
                           f"name, got {tr['init_from']!r}")
+    sched = tr["lr_at"]
+    if sched is not None and not (isinstance(sched, list) and all(
+            isinstance(e, list | tuple) and len(e) == 2 and isinstance(e[0], int)
+            and not isinstance(e[0], bool) and e[0] >= 0
+            and isinstance(e[1], int | float) and e[1] > 0 for e in sched)):
+        raise ConfigError(f"train.lr_at must be a list of [step, lr] pairs (step >= 0, lr > 0), "
+                          f"got {sched!r}")
     ex = tr["exclusive_until"]
     if ex is not None and (not isinstance(ex, int) or isinstance(ex, bool) or ex < 0):
         raise ConfigError(f"train.exclusive_until must be a step >= 0 or null, got {ex!r}")

@@ -58,6 +58,8 @@ TRAIN_DEFAULTS = {
     # of a scene cannot win another step of it (training only; validation, dashboard and
     # evaluate compete without it); null: never
     "exclusive_until": None,
+    # planned lr changes: [[step, lr], ...] sets the lr at the start of each step listed
+    "lr_at": None,
     # start from another model's weights (a run folder, a .pt checkpoint or a pretrained
     # name, e.g. "cpu-unique"); the networks must match; a background expert reserved in
     # that model is kept unless model.background_expert is set; fresh optimiser and schedule

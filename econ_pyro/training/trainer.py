@@ -321,6 +321,12 @@ class Trainer:
                                                                    st["anneal_from"])
                 self.econ.competition.exclusive = \
                     tr["exclusive_until"] is not None and step < tr["exclusive_until"]
+                for at, lr in tr["lr_at"] or ():
+                    if step == at:  # a set lr from this step on (a planned lr drop)
+                        for group in self.opt.param_groups:
+                            group["lr"] = lr
+                        st["lr"] = lr
+                        self.log(f"step {step}: lr {lr:.2e} (train.lr_at)")
                 alpha = balance_at(tr, step)
                 self.econ.competition.bias = \
                     self.shares.bias(alpha).to(self.device) if alpha > 0 else None
