@@ -60,6 +60,13 @@ class Competition:
             l_x = l_x * ((scope_area + AREA_EPS) / (region_area + AREA_EPS)) ** self.area_power
         return self.lam * l_x + l_r
 
+    def new_taken(self, n_scenes: int, n_experts: int, device) -> torch.Tensor | None:
+        """Per-scene record ``[B, K]`` of the experts that have won a step (for
+        :func:`mark_taken`); ``None`` when the competition is not exclusive."""
+        if not self.exclusive:
+            return None
+        return torch.zeros(n_scenes, n_experts, dtype=torch.bool, device=device)
+
     def distribution(self, scores: torch.Tensor, taken: torch.Tensor | None = None
                      ) -> dist.Categorical:
         """Distribution of the winner given scores ``[B, K]``; ``taken`` ``[B, K]`` (bool)
@@ -98,9 +105,9 @@ class Proposals:
         return self.regions[k, b], self.z_loc[k, b], self.z_logvar[k, b]
 
 
-def mark_taken(taken: torch.Tensor, k: torch.Tensor) -> torch.Tensor:
-    """``taken`` ``[B, K]`` with the winners ``k`` ``[B]`` of one step added."""
-    return taken.scatter(-1, k[:, None], True)
+def mark_taken(taken: torch.Tensor | None, k: torch.Tensor) -> torch.Tensor | None:
+    """``taken`` ``[B, K]`` with the winners ``k`` ``[B]`` of one step added (None stays None)."""
+    return None if taken is None else taken.scatter(-1, k[:, None], True)
 
 
 def step_region(t: int, scope, gt_regions=None):

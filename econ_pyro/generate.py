@@ -120,7 +120,7 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
             x = images[i:i + batch_size].to(econ.device)
             gt = None if gt_regions is None else gt_regions[i:i + batch_size].to(econ.device)
             scope, steps = torch.ones_like(x[:, :1]), []  # s_T = 1
-            taken = torch.zeros(len(x), len(econ.experts), dtype=torch.bool, device=x.device)
+            taken = econ.competition.new_taken(len(x), len(econ.experts), x.device)
             for t in range(T, 0, -1):
                 steps.append(_decompose_step(econ, x, scope, t, gt, taken))
                 taken = mark_taken(taken, steps[-1]["experts"][:, 0])

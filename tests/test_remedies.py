@@ -130,6 +130,35 @@ def _smoke(**train_kw):
     return cfg
 
 
+def _step_records(run) -> list[dict]:
+    """The training-step records (with "loss") of a run's metrics.jsonl."""
+    import json
+
+    return [r for r in map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
+            if "loss" in r]
+
+
+def _losses(run) -> list[tuple]:
+    return [(r["step"], r["loss"]) for r in _step_records(run)]
+
+
+def _spy_competition(monkeypatch, attr: str) -> tuple[list, list]:
+    """Record ``econ.competition.<attr>`` at every evaluation and every training step."""
+    at_eval, at_step = [], []
+    real_eval, real_step = trainer_mod.evaluate, trainer_mod.Trainer._step
+
+    def spy(econ, *a, **kw):
+        at_eval.append(getattr(econ.competition, attr))
+        return real_eval(econ, *a, **kw)
+
+    def step_spy(self, x, kw):
+        at_step.append(getattr(self.econ.competition, attr))
+        return real_step(self, x, kw)
+    monkeypatch.setattr(trainer_mod, "evaluate", spy)
+    monkeypatch.setattr(trainer_mod.Trainer, "_step", step_spy)
+    return at_eval, at_step
+
+
 def test_split_revival_in_training_on_a_forced_dead_expert(tmp_path, monkeypatch):
     real = trainer_mod.ECONELBO.compute
 
@@ -198,20 +227,7 @@ def test_balance_fades_linearly():
 
 
 def test_dashboard_competes_without_the_training_bias(tmp_path, monkeypatch):
-    seen = []
-    real = trainer_mod.evaluate
-
-    def spy(econ, *a, **kw):
-        seen.append(econ.competition.bias)
-        return real(econ, *a, **kw)
-    monkeypatch.setattr(trainer_mod, "evaluate", spy)
-    biases = []
-    real_step = trainer_mod.Trainer._step
-
-    def step_spy(self, x, kw):
-        biases.append(self.econ.competition.bias)
-        return real_step(self, x, kw)
-    monkeypatch.setattr(trainer_mod.Trainer, "_step", step_spy)
+    seen, biases = _spy_competition(monkeypatch, "bias")
     train(_smoke(max_steps=10, balance=1.0, balance_anneal_steps=8), tmp_path / "r",
           log=lambda *_: None)
     assert seen and all(b is None for b in seen)
@@ -235,8 +251,7 @@ def test_late_background_reservation(tmp_path):
     assert sum(counts) == 8 * 3  # 8 validation scenes x (T - 1) object steps
     cfg = json.loads((tmp_path / "a" / "config.json").read_text())
     assert cfg["model"]["background_expert"] == b
-    recs = [json.loads(l) for l in (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()]
-    lrs = {r["step"]: r["lr"] for r in recs if "loss" in r}
+    lrs = {r["step"]: r["lr"] for r in _step_records(tmp_path / "a")}
     assert lrs[5] == pytest.approx(5e-4) and lrs[10] == pytest.approx(2e-4)
     econ = load(tmp_path / "a")
     x = torch.rand(6, 3, 16, 16)
@@ -251,11 +266,7 @@ def test_late_background_reservation(tmp_path):
     out = CliRunner().invoke(cli, ["train", "--resume", str(tmp_path / "b"), "--max-steps", "16"])
     assert out.exit_code == 0, out.output
 
-    def losses(run):
-        return [(r["step"], r["loss"]) for r in map(json.loads, (run / "metrics.jsonl")
-                                                   .read_text().splitlines()) if "loss" in r]
-
-    assert losses(tmp_path / "a") == losses(tmp_path / "b")
+    assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
 
 
 @pytest.mark.parametrize("key,value", [("reserve_background_at", 0),
@@ -317,29 +328,13 @@ def test_exclusive_guide_and_decompose_use_each_expert_once(tiny_batch, determin
 def test_exclusive_until_in_training_only(tmp_path, monkeypatch):
     """Exclusive before step N (every expert wins exactly one step per scene when K = T),
     free afterwards; validation and the dashboard never compete exclusively."""
-    import json
-
-    seen = []
-    real = trainer_mod.evaluate
-
-    def spy(econ, *a, **kw):
-        seen.append(econ.competition.exclusive)
-        return real(econ, *a, **kw)
-    monkeypatch.setattr(trainer_mod, "evaluate", spy)
-    flags = []
-    real_step = trainer_mod.Trainer._step
-
-    def step_spy(self, x, kw):
-        flags.append(self.econ.competition.exclusive)
-        return real_step(self, x, kw)
-    monkeypatch.setattr(trainer_mod.Trainer, "_step", step_spy)
+    seen, flags = _spy_competition(monkeypatch, "exclusive")
     train(_smoke(max_steps=10, exclusive_until=5, log_every=5, eval_every=5), tmp_path / "r",
           log=lambda *_: None)
     assert flags == [True] * 5 + [False] * 5
     assert seen == [False, False]
-    rec = [json.loads(l) for l in (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()
-           if '"loss"' in l][0]
-    wins = torch.tensor(rec["winners"])  # [T, K] over the first 5 steps of 8 scenes
+    # [T, K] winner counts over the first 5 steps of 8 scenes
+    wins = torch.tensor(_step_records(tmp_path / "r")[0]["winners"])
     assert (wins.sum(0) == 5 * 8).all()
 
 
@@ -373,10 +368,6 @@ def test_init_from_copies_weights_and_the_reserved_background(tmp_path):
         "background_expert"] == b
     assert any(line.startswith(f"initialised from {tmp_path / 'src'}") for line in logs)
     # resumed after 2 steps: the same losses as straight through
-    def losses(run):
-        return [r["loss"] for r in map(json.loads, (run / "metrics.jsonl").read_text()
-                                        .splitlines()) if "loss" in r]
-
     straight = _smoke(max_steps=4, log_every=1, init_from=str(tmp_path / "src"))
     train(straight, tmp_path / "straight", log=lambda *_: None)
     part = _smoke(max_steps=2, log_every=1, init_from=str(tmp_path / "src"))
@@ -384,7 +375,7 @@ def test_init_from_copies_weights_and_the_reserved_background(tmp_path):
     part = json.loads((tmp_path / "part" / "config.json").read_text())
     part["train"]["max_steps"] = 4
     train(part, tmp_path / "part", resume=True, log=lambda *_: None)
-    assert losses(tmp_path / "part") == losses(tmp_path / "straight")
+    assert _losses(tmp_path / "part") == _losses(tmp_path / "straight")
     # a fresh, differently seeded model really differs (the copy is not a coincidence)
     other = _smoke(max_steps=0, seed=5)
     train(other, tmp_path / "fresh", log=lambda *_: None)
@@ -447,13 +438,11 @@ def test_bad_reservation_copy():
 
 
 def test_lr_at_sets_the_lr_at_the_listed_steps(tmp_path):
-    import json
 
     logs = []
     train(_smoke(max_steps=12, log_every=1, lr_at=[[4, 2e-4], [9, 1e-4]]), tmp_path / "r",
           log=logs.append)
-    recs = [json.loads(l) for l in (tmp_path / "r" / "metrics.jsonl").read_text().splitlines()]
-    lrs = {r["step"]: r["lr"] for r in recs if "loss" in r}  # lr after step s - 1 ran
+    lrs = {r["step"]: r["lr"] for r in _step_records(tmp_path / "r")}  # after step s - 1
     assert lrs[4] == pytest.approx(5e-4) and lrs[5] == pytest.approx(2e-4)
     assert lrs[9] == pytest.approx(2e-4) and lrs[10] == pytest.approx(1e-4)
     assert sum("(train.lr_at)" in line for line in logs) == 2

@@ -46,7 +46,7 @@ def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None):
     pyro.module("econ", econ)
     competition = econ.competition
     scope = torch.ones(B, 1, size, size, device=x.device, dtype=x.dtype)
-    taken = torch.zeros(B, len(econ.experts), dtype=torch.bool, device=x.device)
+    taken = competition.new_taken(B, len(econ.experts), x.device)  # exclusive only
 
     with pyro.plate("scenes", B):
         for t in range(T, 0, -1):

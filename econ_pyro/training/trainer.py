@@ -323,9 +323,7 @@ class Trainer:
                     tr["exclusive_until"] is not None and step < tr["exclusive_until"]
                 for at, lr in tr["lr_at"] or ():
                     if step == at:  # a set lr from this step on (a planned lr drop)
-                        for group in self.opt.param_groups:
-                            group["lr"] = lr
-                        st["lr"] = lr
+                        self._set_lr(lr)
                         self.log(f"step {step}: lr {lr:.2e} (train.lr_at)")
                 alpha = balance_at(tr, step)
                 self.econ.competition.bias = \
@@ -404,6 +402,12 @@ class Trainer:
         return [k for k, last in enumerate(st["last_win"])
                 if st["step"] - last >= self.tr["dead_after"]]
 
+    def _set_lr(self, lr: float) -> None:
+        """Set the lr of every parameter group (recorded in the state as after a decrease)."""
+        for group in self.opt.param_groups:
+            group["lr"] = lr
+        self.state["lr"] = lr
+
     def _reserve_background(self) -> None:
         """From now on only the expert that wins the fewest object steps (t > 1) of the
         validation scenes (deterministic competition) explains the last step
@@ -424,9 +428,7 @@ class Trainer:
         self.econ.config = self.model_cfg
         self.cfg["model"]["background_expert"] = b
         if tr["reserve_background_lr"] is not None:
-            for group in self.opt.param_groups:
-                group["lr"] = tr["reserve_background_lr"]
-            st["lr"] = self.opt.param_groups[0]["lr"]  # as after an lr decrease
+            self._set_lr(tr["reserve_background_lr"])
         st["reserved_background"] = {"step": st["step"], "expert": b,
                                      "object_step_wins": counts.tolist(),
                                      "last_step_wins": last.tolist(),
