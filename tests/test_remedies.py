@@ -246,8 +246,9 @@ def test_late_background_reservation(tmp_path):
     kw = dict(reserve_background_at=8, reserve_background_lr=2e-4)
     state = train(_smoke(max_steps=16, **kw), tmp_path / "a", log=lambda *_: None)
     res = state["reserved_background"]
-    b, counts = res["expert"], res["object_step_wins"]
-    assert res["step"] == 8 and b == min(range(4), key=lambda k: (counts[k], k))
+    b, counts, last = res["expert"], res["object_step_wins"], res["last_step_wins"]
+    # fewest object-step wins; among equals the one that won most last steps
+    assert res["step"] == 8 and b == min(range(4), key=lambda k: (counts[k], -last[k], k))
     assert sum(counts) == 8 * 3  # 8 validation scenes x (T - 1) object steps
     cfg = json.loads((tmp_path / "a" / "config.json").read_text())
     assert cfg["model"]["background_expert"] == b
@@ -454,3 +455,99 @@ def test_bad_lr_at(value):
 
     with pytest.raises(ConfigError, match="lr_at"):
         validate(_smoke(lr_at=value))
+
+
+def test_reservation_check_on_hand_made_decompositions():
+    """The spare expert has the fewest object-step wins (ties: most last-step wins); the
+    background-last guard counts scenes whose last region is the largest."""
+    from econ_pyro.training.remedies import reservation_check
+
+    # 3 scenes, T = 3 (index 2 = last step t = 1), K = 4
+    experts = torch.tensor([[0, 1, 3], [1, 0, 2], [0, 1, 3]])
+    regions = torch.zeros(3, 3, 4, 4)
+    regions[0, 2] = 1  # scene 0: last region largest (16 pixels)
+    regions[0, 0, :2] = 1
+    regions[1, 0] = 1  # scene 1: the first region is largest
+    regions[1, 2, :1] = 1
+    regions[2, 1, :3] = 1  # scene 2: the middle one (12 vs 8)
+    regions[2, 2, :2] = 1
+    c = reservation_check(experts, regions, 4)
+    # experts 2 and 3 both won no object step; 3 won two last steps, 2 one
+    assert c["spare"] == 3 and c["spare_share"] == 0.0 and c["source"] == 3
+    assert c["object_step_wins"] == [3, 3, 0, 0] and c["last_step_wins"] == [0, 0, 1, 2]
+    assert c["last_largest"] == pytest.approx(1 / 3)
+    experts[1, 2] = 3  # now expert 3 also wins once at an object step -> 2 is spare
+    experts[0, 0] = 3
+    c = reservation_check(experts, regions, 4)
+    assert c["spare"] == 2 and c["object_step_wins"] == [2, 3, 0, 1]
+
+
+def _checks(run) -> list[dict]:
+    import json
+
+    return [{**r["reservation_check"], "step": r["step"]} for r in
+            map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
+            if "reservation_check" in r]
+
+
+def test_guarded_reservation_waits_for_its_check(tmp_path):
+    """With a guard the reservation is tried at evaluation steps only, from
+    reserve_background_at on, and happens at the first check that passes; a guard that
+    cannot pass never reserves.  From the reservation on the competition runs at
+    reserve_background_temperature."""
+    kw = dict(max_steps=24, eval_every=10, log_every=2, reserve_background_at=5,
+              temperature_start=100.0, reserve_background_temperature=7.0)
+    logs = []
+    state = train(_smoke(reserve_background_spare_below=1.0, **kw), tmp_path / "a",
+                  log=logs.append)
+    assert state["reserved_background"]["step"] == 10  # the first eval step >= 5
+    checks = _checks(tmp_path / "a")
+    assert [c["step"] for c in checks] == [10] and checks[0]["passed"]
+    assert checks[0]["spare"] == state["reserved_background"]["expert"]
+    taus = {r["step"]: r["temperature"] for r in _step_records(tmp_path / "a")}
+    assert taus[10] > 50 and taus[12] == 7.0 and taus[24] == 7.0
+    # a guard that cannot pass: checks at 10 and 20, each logged, no reservation
+    logs = []
+    state = train(_smoke(reserve_background_last_largest=1.0,
+                         reserve_background_spare_below=1e-9, **kw),
+                  tmp_path / "b", log=logs.append)
+    assert "reserved_background" not in state
+    checks = _checks(tmp_path / "b")
+    assert [c["step"] for c in checks] == [10, 20] and not any(c["passed"] for c in checks)
+    assert sum("background reservation waits" in line for line in logs) == 2
+    assert all(r["temperature"] > 50 for r in _step_records(tmp_path / "b"))
+
+
+def test_revival_after_reservation_only(tmp_path, monkeypatch):
+    """revive_after_reservation: no revival before the background expert is reserved."""
+    real = trainer_mod.ECONELBO.compute
+
+    def expert_three_never_wins(self, *a, **kw):
+        res = real(self, *a, **kw)
+        res.winners = res.winners.clamp(max=2)
+        return res
+    monkeypatch.setattr(trainer_mod.ECONELBO, "compute", expert_three_never_wins)
+    cfg = _smoke(max_steps=16, revive="noise", revive_window=4, revive_below=0.99,
+                 reserve_background_at=9, revive_after_reservation=True)
+    state = train(cfg, tmp_path / "r", log=lambda *_: None)
+    assert state["reserved_background"]["step"] == 9
+    assert [r["step"] for r in state["revivals"]] == [12, 16]
+
+
+@pytest.mark.parametrize("key,value", [("reserve_background_last_largest", 0.0),
+                                       ("reserve_background_last_largest", 1.5),
+                                       ("reserve_background_spare_below", "half"),
+                                       ("reserve_background_temperature", 0),
+                                       ("revive_after_reservation", "yes")])
+def test_bad_guard_options(key, value):
+    from econ_pyro.training.config import validate
+
+    with pytest.raises(ConfigError, match=key):
+        validate(_smoke(reserve_background_at=5, **{key: value}))
+
+
+def test_revive_after_reservation_needs_a_reservation():
+    from econ_pyro.training.config import validate
+
+    with pytest.raises(ConfigError, match="needs train.reserve_background_at"):
+        validate(_smoke(revive="split", revive_after_reservation=True))

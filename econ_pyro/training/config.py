@@ -124,9 +124,11 @@ def validate(cfg: dict) -> ECONConfig:
         raise ConfigError(f"train.balance_anneal_steps must be a positive int or null, got {n!r}")
     if not isinstance(tr["balance_start"], int) or tr["balance_start"] < 0:
         raise ConfigError(f"train.balance_start must be an int >= 0, got {tr['balance_start']!r}")
-    if not isinstance(tr["reserve_background_copy"], bool):
-        raise ConfigError(f"train.reserve_background_copy must be true or false, "
-                          f"got {tr['reserve_background_copy']!r}")
+    for key in ("reserve_background_copy", "revive_after_reservation"):
+        if not isinstance(tr[key], bool):
+            raise ConfigError(f"train.{key} must be true or false, got {tr[key]!r}")
+    if tr["revive_after_reservation"] and tr["reserve_background_at"] is None:
+        raise ConfigError("train.revive_after_reservation needs train.reserve_background_at")
     if tr["init_from"] is not None and not isinstance(tr["init_from"], str):
         raise ConfigError(f"train.init_from must be a run folder, checkpoint or pretrained "
                           f"name, got {tr['init_from']!r}")
@@ -148,6 +150,16 @@ def validate(cfg: dict) -> ECONConfig:
     if lr is not None and (not isinstance(lr, int | float) or lr <= 0):
         raise ConfigError(f"train.reserve_background_lr must be a positive number or null, "
                           f"got {lr!r}")
+    for key in ("reserve_background_last_largest", "reserve_background_spare_below"):
+        v = tr[key]
+        if v is not None and (not isinstance(v, int | float) or isinstance(v, bool)
+                              or not 0 < v <= 1):
+            raise ConfigError(f"train.{key} must be a share in (0, 1] or null, got {v!r}")
+    tau = tr["reserve_background_temperature"]
+    if tau is not None and (not isinstance(tau, int | float) or isinstance(tau, bool)
+                            or tau <= 0):
+        raise ConfigError(f"train.reserve_background_temperature must be a positive number or "
+                          f"null, got {tau!r}")
     if tr["revive"] not in REVIVE:
         raise ConfigError(f"train.revive must be null, 'noise' or 'split', got {tr['revive']!r}")
     if not 0 <= tr["revive_below"] < 1 or tr["balance"] < 0 or not 0 <= tr["balance_decay"] < 1:

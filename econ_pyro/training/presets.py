@@ -39,6 +39,7 @@ TRAIN_DEFAULTS = {
     "revive_window": 500,  # steps per check (0: never check)
     "revive_below": 0.02,  # an expert winning under this share of a window is starving
     "revive_noise": 0.05,  # split: perturbation, relative to each tensor's mean magnitude
+    "revive_after_reservation": False,  # revive only once the background expert is reserved
     "temperature_restart": False,  # restart the anneal when an expert starves
     "balance": 0.0,  # load-balancing logit bonus -balance * log(K * win share)
     "balance_decay": 0.99,  # running average of the win share
@@ -54,6 +55,14 @@ TRAIN_DEFAULTS = {
     # ... and the reserved expert first becomes a copy of the expert that won most last
     # steps on the validation scenes (the one that explained the background until then)
     "reserve_background_copy": False,
+    # label-free guards (null: no check): from reserve_background_at on, reserve at the
+    # first evaluation step (every eval_every steps) at which the last step's region is the
+    # largest region in at least this share of the validation scenes (background last) ...
+    "reserve_background_last_largest": None,
+    # ... and the spare expert won under this share of the object steps (t > 1)
+    "reserve_background_spare_below": None,
+    # competition temperature from the reservation on (null: the schedule's)
+    "reserve_background_temperature": None,
     # exclusive competition (a deviation): before this step an expert that has won a step
     # of a scene cannot win another step of it (training only; validation, dashboard and
     # evaluate compete without it); null: never

@@ -23,6 +23,12 @@ way there.  Three remedies, configured in ``train``:
   e.g. once the experts have divided the object classes and only the background
   is still shared (docs/SPECIALISATION.md, round 4).
   Training only; evaluation (and the training dashboard) compete without it.
+
+The late background reservation (``reserve_background_at``, trainer.py) picks its
+expert with ``reservation_check``, which also reads two label-free guards off a
+deterministic decomposition of the validation scenes: how often the last step's
+region is the largest one (the background goes last) and the spare expert's share
+of the object steps.
 """
 
 from __future__ import annotations
@@ -30,6 +36,24 @@ from __future__ import annotations
 import torch
 
 REVIVE = (None, "noise", "split")
+
+
+def reservation_check(experts: torch.Tensor, regions: torch.Tensor, n_experts: int) -> dict:
+    """Which expert a background reservation would take, from a decomposition of
+    validation scenes (``experts`` [N,T], ``regions`` [N,T,H,W], index T-1 = last step).
+
+    ``spare``: the expert with the fewest object-step (t > 1) wins; among equals, the
+    one with the most last-step wins (it explained the background).  ``spare_share``:
+    its share of the object steps.  ``last_largest``: share of scenes whose last-step
+    region is the largest.  ``source``: the expert with the most last-step wins."""
+    T = experts.shape[1]
+    counts = torch.bincount(experts[:, :-1].flatten(), minlength=n_experts)  # t = T..2
+    last = torch.bincount(experts[:, -1], minlength=n_experts)  # t = 1
+    spare = int((counts * (len(experts) + 1) - last).argmin())
+    largest = regions.sum((-2, -1)).argmax(1) == T - 1
+    return {"spare": spare, "spare_share": float(counts[spare] / counts.sum().clamp_min(1)),
+            "last_largest": float(largest.float().mean()), "source": int(last.argmax()),
+            "object_step_wins": counts.tolist(), "last_step_wins": last.tolist()}
 
 
 def _reset(module: torch.nn.Module) -> None:

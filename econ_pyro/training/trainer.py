@@ -36,7 +36,7 @@ from ..infer import ECONELBO
 from ..viz import decomposition_panel, on_grey, save_grid
 from .config import validate
 from .distributed import Distributed
-from .remedies import WinShares, balance_at, revive_expert
+from .remedies import WinShares, balance_at, reservation_check, revive_expert
 from .schedule import temperature_at
 
 
@@ -317,8 +317,7 @@ class Trainer:
                     st["done"] = st["done"] or "stopped by another rank"
                     break
                 step = st["step"]
-                self.econ.competition.temperature = temperature_at(tr, self.model_cfg, step,
-                                                                   st["anneal_from"])
+                self.econ.competition.temperature = self._temperature(step)
                 self.econ.competition.exclusive = \
                     tr["exclusive_until"] is not None and step < tr["exclusive_until"]
                 for at, lr in tr["lr_at"] or ():
@@ -348,13 +347,17 @@ class Trainer:
                     n_acc += 1
                 st["step"] = step + 1
                 if tr["revive_window"] and st["step"] % tr["revive_window"] == 0:
-                    if tr["revive"] or tr["temperature_restart"]:
+                    if (tr["revive"] or tr["temperature_restart"]) and not (
+                            tr["revive_after_reservation"]
+                            and not st.get("reserved_background")):
                         self._remedy()  # judges this window's wins, then restarts it
                     else:  # the window restarts anyway, so switching a remedy on at a
                         self.shares.window.zero_()  # resume judges one window, not all
                 if tr["reserve_background_at"] is not None \
                         and st["step"] >= tr["reserve_background_at"] \
-                        and self.model_cfg.background_expert is None:
+                        and self.model_cfg.background_expert is None \
+                        and (not self._reservation_guarded()
+                             or st["step"] % tr["eval_every"] == 0):
                     self._reserve_background()
                 if st["step"] % tr["log_every"] == 0 and n_acc:
                     dt = time.perf_counter() - t_log
@@ -408,19 +411,48 @@ class Trainer:
             group["lr"] = lr
         self.state["lr"] = lr
 
+    def _temperature(self, step: int) -> float:
+        """The competition temperature of a training step: the schedule's, or
+        ``reserve_background_temperature`` once the background expert is reserved."""
+        tau = self.tr["reserve_background_temperature"]
+        if tau is not None and self.state.get("reserved_background"):
+            return float(tau)
+        return temperature_at(self.tr, self.model_cfg, step, self.state["anneal_from"])
+
+    def _reservation_guarded(self) -> bool:
+        return (self.tr["reserve_background_last_largest"] is not None
+                or self.tr["reserve_background_spare_below"] is not None)
+
     def _reserve_background(self) -> None:
         """From now on only the expert that wins the fewest object steps (t > 1) of the
-        validation scenes (deterministic competition) explains the last step
-        (``model.background_expert``), and the lr becomes ``reserve_background_lr``.
-        With ``reserve_background_copy`` that expert first becomes a copy of the expert
-        that won most last steps (its weights; its Adam state restarts)."""
+        validation scenes (deterministic competition; ties: the one winning most last
+        steps) explains the last step (``model.background_expert``), and the lr becomes
+        ``reserve_background_lr``.  With ``reserve_background_copy`` that expert first
+        becomes a copy of the expert that won most last steps (its weights; its Adam
+        state restarts).  With a guard (``reserve_background_last_largest``,
+        ``reserve_background_spare_below``) nothing happens until the validation
+        scenes pass it: the check needs no labels."""
         tr, st, K = self.tr, self.state, self.model_cfg.n_experts
         with self._unbiased():
-            experts = decompose(self.econ, self.data.val["image"])["experts"]
-        counts = torch.bincount(experts[:, :-1].flatten(), minlength=K)  # steps t = T..2
-        b = int(self.dist.from_main(int(counts.argmin())))  # rank 0 decides
-        last = torch.bincount(experts[:, -1], minlength=K)  # wins of the last step t = 1
-        source = int(self.dist.from_main(int(last.argmax())))
+            dec = decompose(self.econ, self.data.val["image"])
+        check = reservation_check(dec["experts"], dec["regions"], K)
+        b = int(self.dist.from_main(check["spare"]))  # rank 0 decides
+        source = int(self.dist.from_main(check["source"]))
+        need_last = tr["reserve_background_last_largest"]
+        need_spare = tr["reserve_background_spare_below"]
+        passed = bool(self.dist.from_main(int(
+            (need_last is None or check["last_largest"] >= need_last)
+            and (need_spare is None or check["spare_share"] < need_spare))))
+        if self._reservation_guarded():
+            self._log_metrics({"step": st["step"],
+                               "reservation_check": {**check, "passed": passed}})
+            if not passed:
+                self.log(f"step {st['step']}: background reservation waits: the last step's "
+                         f"region is the largest in {check['last_largest']:.0%} of the "
+                         f"validation scenes (needs {need_last}), spare expert {b} won "
+                         f"{check['spare_share']:.1%} of the object steps (needs < "
+                         f"{need_spare})")
+                return
         copied = tr["reserve_background_copy"] and source != b
         if copied:  # b starts as an exact copy of the expert that explained the last step
             revive_expert(self.econ, self.opt, dead=b, source=source, noise=0.0)
@@ -429,15 +461,17 @@ class Trainer:
         self.cfg["model"]["background_expert"] = b
         if tr["reserve_background_lr"] is not None:
             self._set_lr(tr["reserve_background_lr"])
+        self.shares.window.zero_()  # a revival judges wins after the reservation only
         st["reserved_background"] = {"step": st["step"], "expert": b,
-                                     "object_step_wins": counts.tolist(),
-                                     "last_step_wins": last.tolist(),
-                                     "copied_from": source if copied else None}
+                                     "object_step_wins": check["object_step_wins"],
+                                     "last_step_wins": check["last_step_wins"],
+                                     "copied_from": source if copied else None,
+                                     "last_largest": check["last_largest"]}
         if self.dist.main:  # a resume must rebuild the model with the reservation
             (self.out / "config.json").write_text(json.dumps(self.cfg, indent=2) + "\n")
         self.save("last")  # checkpoint and config.json agree from here on
         self.log(f"step {st['step']}: expert {b} (object-step wins on the validation scenes "
-                 f"{counts.tolist()}) now explains only the last step (background)"
+                 f"{check['object_step_wins']}) now explains only the last step (background)"
                  + (f", as a copy of expert {source}" if copied else "")
                  + (f"; lr {tr['reserve_background_lr']:.2e}"
                     if tr["reserve_background_lr"] is not None else ""))
