@@ -534,11 +534,30 @@ def test_revival_after_reservation_only(tmp_path, monkeypatch):
     assert [r["step"] for r in state["revivals"]] == [12, 16]
 
 
+def test_exclusive_competition_after_the_reservation(tmp_path):
+    """reserve_background_exclusive: from the reservation on every object expert wins
+    exactly one object step of each training scene (3 object experts, 3 object steps)."""
+    train(_smoke(max_steps=12, log_every=2, reserve_background_at=6,
+                 reserve_background_exclusive=True), tmp_path / "r", log=lambda *_: None)
+    recs = {r["step"]: torch.tensor(r["winners"]) for r in _step_records(tmp_path / "r")}
+    b = torch.load(tmp_path / "r" / "last.pt", weights_only=True)["state"][
+        "reserved_background"]["expert"]
+    n = 8 * 2  # batch 8 x 2 steps per record
+    for step in (8, 10, 12):
+        w = recs[step]  # [T, K], row t - 1 = step t (row 0: the last step t = 1)
+        per_expert = w[1:].sum(0)
+        assert per_expert[b] == 0 and w[0, b] == n
+        assert all(per_expert[k] == n for k in range(4) if k != b)
+    # before it the same expert may win several steps of a scene
+    assert any(int(recs[s][1:].sum(0).max()) > n for s in (2, 4, 6))
+
+
 @pytest.mark.parametrize("key,value", [("reserve_background_last_largest", 0.0),
                                        ("reserve_background_last_largest", 1.5),
                                        ("reserve_background_spare_below", "half"),
                                        ("reserve_background_temperature", 0),
-                                       ("revive_after_reservation", "yes")])
+                                       ("revive_after_reservation", "yes"),
+                                       ("reserve_background_exclusive", 1)])
 def test_bad_guard_options(key, value):
     from econ_pyro.training.config import validate
 
@@ -546,8 +565,9 @@ def test_bad_guard_options(key, value):
         validate(_smoke(reserve_background_at=5, **{key: value}))
 
 
-def test_revive_after_reservation_needs_a_reservation():
+@pytest.mark.parametrize("key", ["revive_after_reservation", "reserve_background_exclusive"])
+def test_after_reservation_options_need_a_reservation(key):
     from econ_pyro.training.config import validate
 
-    with pytest.raises(ConfigError, match="needs train.reserve_background_at"):
-        validate(_smoke(revive="split", revive_after_reservation=True))
+    with pytest.raises(ConfigError, match=f"{key} needs train.reserve_background_at"):
+        validate(_smoke(revive="split", **{key: True}))

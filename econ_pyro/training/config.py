@@ -124,11 +124,13 @@ def validate(cfg: dict) -> ECONConfig:
         raise ConfigError(f"train.balance_anneal_steps must be a positive int or null, got {n!r}")
     if not isinstance(tr["balance_start"], int) or tr["balance_start"] < 0:
         raise ConfigError(f"train.balance_start must be an int >= 0, got {tr['balance_start']!r}")
-    for key in ("reserve_background_copy", "revive_after_reservation"):
+    for key in ("reserve_background_copy", "revive_after_reservation",
+                "reserve_background_exclusive"):
         if not isinstance(tr[key], bool):
             raise ConfigError(f"train.{key} must be true or false, got {tr[key]!r}")
-    if tr["revive_after_reservation"] and tr["reserve_background_at"] is None:
-        raise ConfigError("train.revive_after_reservation needs train.reserve_background_at")
+    for key in ("revive_after_reservation", "reserve_background_exclusive"):
+        if tr[key] and tr["reserve_background_at"] is None:
+            raise ConfigError(f"train.{key} needs train.reserve_background_at")
     if tr["init_from"] is not None and not isinstance(tr["init_from"], str):
         raise ConfigError(f"train.init_from must be a run folder, checkpoint or pretrained "
                           f"name, got {tr['init_from']!r}")

@@ -63,6 +63,9 @@ TRAIN_DEFAULTS = {
     "reserve_background_spare_below": None,
     # competition temperature from the reservation on (null: the schedule's)
     "reserve_background_temperature": None,
+    # from the reservation on the competition is exclusive (see exclusive_until): each
+    # object expert wins at most one step of a training scene
+    "reserve_background_exclusive": False,
     # exclusive competition (a deviation): before this step an expert that has won a step
     # of a scene cannot win another step of it (training only; validation, dashboard and
     # evaluate compete without it); null: never

@@ -319,7 +319,9 @@ class Trainer:
                 step = st["step"]
                 self.econ.competition.temperature = self._temperature(step)
                 self.econ.competition.exclusive = \
-                    tr["exclusive_until"] is not None and step < tr["exclusive_until"]
+                    (tr["exclusive_until"] is not None and step < tr["exclusive_until"]) \
+                    or (tr["reserve_background_exclusive"]
+                        and bool(st.get("reserved_background")))
                 for at, lr in tr["lr_at"] or ():
                     if step == at:  # a set lr from this step on (a planned lr drop)
                         self._set_lr(lr)
