@@ -516,6 +516,10 @@ def test_guarded_reservation_waits_for_its_check(tmp_path):
     assert [c["step"] for c in checks] == [10, 20] and not any(c["passed"] for c in checks)
     assert sum("background reservation waits" in line for line in logs) == 2
     assert all(r["temperature"] > 50 for r in _step_records(tmp_path / "b"))
+    # ... and its checks did not change the run (they use their own random numbers)
+    train(_smoke(**{**kw, "reserve_background_at": None}), tmp_path / "c",
+          log=lambda *_: None)
+    assert _losses(tmp_path / "b") == _losses(tmp_path / "c")
 
 
 def test_revival_after_reservation_only(tmp_path, monkeypatch):

@@ -435,7 +435,9 @@ class Trainer:
         ``reserve_background_spare_below``) nothing happens until the validation
         scenes pass it: the check needs no labels."""
         tr, st, K = self.tr, self.state, self.model_cfg.n_experts
-        with self._unbiased():
+        # own random numbers: a check that waits leaves the run's sequence unchanged
+        cuda = [self.device] if self.device.type == "cuda" else []
+        with self._unbiased(), torch.random.fork_rng(devices=cuda):
             dec = decompose(self.econ, self.data.val["image"])
         check = reservation_check(dec["experts"], dec["regions"], K)
         b = int(self.dist.from_main(check["spare"]))  # rank 0 decides
