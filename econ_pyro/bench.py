@@ -270,11 +270,18 @@ def grouped_conv_rates(K: int = 4, B: int = 32, reps: int = 20) -> list[dict]:
 def decompose_rate(nets: str, size: int = 32, n: int = 512, device="cpu",
                    channels_last: bool = True) -> float:
     """Images/s of ``decompose`` (batch 64, no grad); by default with the weights in
-    channels_last format, as ``econ_pyro.load`` returns a model."""
+    channels_last format, as ``econ_pyro.load`` returns a model.  ``nets``: a key of
+    ``NETS`` (fresh random weights), or a trained model (a pretrained name such as
+    ``"cpu-unique"``, a run folder or a checkpoint; loaded with ``econ_pyro.load``)."""
     from .generate import decompose
 
-    cfg = ECONConfig(image_size=size, **NETS[nets])
-    econ = ECON(cfg).to(device).eval()
+    if nets in NETS:
+        econ = ECON(ECONConfig(image_size=size, **NETS[nets])).to(device).eval()
+    else:
+        from .training import load
+
+        econ = load(nets).to(device)
+        size = econ.config.image_size
     if channels_last:
         econ.to(memory_format=torch.channels_last)
     x = ProceduralScenes(SceneConfig(image_size=size), n, 0).batch(0)["image"]
@@ -361,6 +368,10 @@ def main(argv=None):
                     help="one-axis-at-a-time sweep (K, T, size, batch, strategy, all-graphs, "
                          "channels_last, bf16, compile, threads) for the --nets given, each "
                          "configuration in its own process; plus decompose images/s")
+    ap.add_argument("--decompose", nargs="+", default=[], metavar="MODEL",
+                    help="also time decompose (512 scenes, batch 64, --reps times) of these "
+                         "models: cpu / paper (fresh weights), a pretrained name (e.g. "
+                         "cpu-unique), a run folder or a checkpoint")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # a sweep worker
     args = ap.parse_args(argv)
     if args.one:
@@ -391,9 +402,18 @@ def main(argv=None):
                       f"{r['images_per_s']:>7.1f} {r['gflop_per_step']:>7.1f} "
                       f"{r['gflops_achieved']:>8.1f} {r['fraction_of_matmul_peak']:>7.2f}",
                       flush=True)
+    dec = {m: [] for m in args.decompose}
+    for _ in range(args.reps if dec else 0):  # the models interleaved, rep by rep
+        for m in dec:
+            dec[m].append(decompose_rate(m, device=device))
+    for m, rates in dec.items():
+        print(f"decompose {m} (32x32, batch 64, no grad): "
+              + " / ".join(f"{r:.1f}" for r in rates)
+              + f" -> median {statistics.median(rates):.1f} images/s")
     if args.out:
         with open(args.out, "w") as f:
-            json.dump({"machine": info, "matmul_gflops": peak, "results": rows}, f, indent=2)
+            json.dump({"machine": info, "matmul_gflops": peak, "results": rows,
+                       "decompose_images_per_s": dec}, f, indent=2)
 
 
 if __name__ == "__main__":

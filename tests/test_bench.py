@@ -44,3 +44,10 @@ def test_sweep_varies_one_axis_at_a_time():
     assert specs[0] == {**BASE, "nets": "cpu"}
     for s in specs[1:]:
         assert sum(s[k] != BASE[k] for k in BASE if k != "nets") == 1
+
+
+def test_decompose_rate_of_fresh_nets_and_a_shipped_model():
+    from econ_pyro.bench import decompose_rate
+
+    assert decompose_rate("cpu", n=64) > 0
+    assert decompose_rate("cpu-unique", n=64) > 0  # a pretrained name, via econ_pyro.load
