@@ -159,14 +159,19 @@ def _spy_competition(monkeypatch, attr: str) -> tuple[list, list]:
     return at_eval, at_step
 
 
-def test_split_revival_in_training_on_a_forced_dead_expert(tmp_path, monkeypatch):
+def _expert_three_never_wins(monkeypatch) -> None:
+    """Training as usual, but the winners the trainer sees never include expert 3."""
     real = trainer_mod.ECONELBO.compute
 
-    def expert_three_never_wins(self, *a, **kw):
+    def compute(self, *a, **kw):
         res = real(self, *a, **kw)
         res.winners = res.winners.clamp(max=2)
         return res
-    monkeypatch.setattr(trainer_mod.ECONELBO, "compute", expert_three_never_wins)
+    monkeypatch.setattr(trainer_mod.ECONELBO, "compute", compute)
+
+
+def test_split_revival_in_training_on_a_forced_dead_expert(tmp_path, monkeypatch):
+    _expert_three_never_wins(monkeypatch)
     logs = []
     cfg = _smoke(max_steps=10, revive="split", revive_window=5, temperature_restart=True,
                  temperature_start=100.0, anneal_steps=10, balance=0.5)
@@ -524,13 +529,7 @@ def test_guarded_reservation_waits_for_its_check(tmp_path):
 
 def test_revival_after_reservation_only(tmp_path, monkeypatch):
     """revive_after_reservation: no revival before the background expert is reserved."""
-    real = trainer_mod.ECONELBO.compute
-
-    def expert_three_never_wins(self, *a, **kw):
-        res = real(self, *a, **kw)
-        res.winners = res.winners.clamp(max=2)
-        return res
-    monkeypatch.setattr(trainer_mod.ECONELBO, "compute", expert_three_never_wins)
+    _expert_three_never_wins(monkeypatch)
     cfg = _smoke(max_steps=16, revive="noise", revive_window=4, revive_below=0.99,
                  reserve_background_at=9, revive_after_reservation=True)
     state = train(cfg, tmp_path / "r", log=lambda *_: None)

@@ -320,8 +320,7 @@ class Trainer:
                 self.econ.competition.temperature = self._temperature(step)
                 self.econ.competition.exclusive = \
                     (tr["exclusive_until"] is not None and step < tr["exclusive_until"]) \
-                    or (tr["reserve_background_exclusive"]
-                        and bool(st.get("reserved_background")))
+                    or (tr["reserve_background_exclusive"] and self._reserved())
                 for at, lr in tr["lr_at"] or ():
                     if step == at:  # a set lr from this step on (a planned lr drop)
                         self._set_lr(lr)
@@ -349,17 +348,12 @@ class Trainer:
                     n_acc += 1
                 st["step"] = step + 1
                 if tr["revive_window"] and st["step"] % tr["revive_window"] == 0:
-                    if (tr["revive"] or tr["temperature_restart"]) and not (
-                            tr["revive_after_reservation"]
-                            and not st.get("reserved_background")):
+                    if (tr["revive"] or tr["temperature_restart"]) and (
+                            self._reserved() or not tr["revive_after_reservation"]):
                         self._remedy()  # judges this window's wins, then restarts it
                     else:  # the window restarts anyway, so switching a remedy on at a
                         self.shares.window.zero_()  # resume judges one window, not all
-                if tr["reserve_background_at"] is not None \
-                        and st["step"] >= tr["reserve_background_at"] \
-                        and self.model_cfg.background_expert is None \
-                        and (not self._reservation_guarded()
-                             or st["step"] % tr["eval_every"] == 0):
+                if self._reservation_due():
                     self._reserve_background()
                 if st["step"] % tr["log_every"] == 0 and n_acc:
                     dt = time.perf_counter() - t_log
@@ -417,13 +411,27 @@ class Trainer:
         """The competition temperature of a training step: the schedule's, or
         ``reserve_background_temperature`` once the background expert is reserved."""
         tau = self.tr["reserve_background_temperature"]
-        if tau is not None and self.state.get("reserved_background"):
+        if tau is not None and self._reserved():
             return float(tau)
         return temperature_at(self.tr, self.model_cfg, step, self.state["anneal_from"])
+
+    def _reserved(self) -> bool:
+        """Whether this run has reserved its background expert (the ``reserve_background_*``
+        options that act "from the reservation on" key off this, not off a background
+        expert the model came with)."""
+        return bool(self.state.get("reserved_background"))
 
     def _reservation_guarded(self) -> bool:
         return (self.tr["reserve_background_last_largest"] is not None
                 or self.tr["reserve_background_spare_below"] is not None)
+
+    def _reservation_due(self) -> bool:
+        """Try the reservation now?  From ``reserve_background_at`` on, until it happens:
+        at every step, or with a guard at evaluation steps only."""
+        tr, step = self.tr, self.state["step"]
+        return (tr["reserve_background_at"] is not None and step >= tr["reserve_background_at"]
+                and self.model_cfg.background_expert is None
+                and (not self._reservation_guarded() or step % tr["eval_every"] == 0))
 
     def _reserve_background(self) -> None:
         """From now on only the expert that wins the fewest object steps (t > 1) of the
