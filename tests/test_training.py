@@ -5,6 +5,7 @@ import signal
 import subprocess
 import sys
 import time
+import types
 
 import pytest
 import torch
@@ -224,3 +225,31 @@ def test_channels_last_must_be_bool():
 
     with pytest.raises(ConfigError, match="channels_last"):
         resolve_config("smoke", sets=["train.channels_last=3"])
+
+
+def test_tensorboard_writer_gets_scalars_and_is_closed(tmp_path, monkeypatch):
+    """The writer is created lazily, receives the logged scalars and is closed (flushed)
+    when the run stops; tensorboard itself is an optional extra, so a stand-in records."""
+    calls = {"scalars": [], "closed": 0}
+
+    class Writer:
+        def __init__(self, logdir):
+            calls["logdir"] = logdir
+
+        def add_scalar(self, tag, value, step):
+            calls["scalars"].append((tag, step))
+
+        def close(self):
+            calls["closed"] += 1
+
+    fake = types.ModuleType("torch.utils.tensorboard")
+    fake.SummaryWriter = Writer
+    monkeypatch.setitem(sys.modules, "torch.utils.tensorboard", fake)
+    train(_smoke(max_steps=4, tensorboard=True, log_every=2, eval_every=2),
+          tmp_path / "r", log=lambda *_: None)
+    assert calls["logdir"] == str(tmp_path / "r" / "tensorboard")
+    tags = {t for t, _ in calls["scalars"]}
+    assert {"loss", "val_loss", "L_x/t1", "winners/t4/expert0"} <= tags, tags
+    assert ("loss", 2) in calls["scalars"] and ("loss", 4) in calls["scalars"]
+    assert not any(t.startswith("idle_experts") for t in tags)
+    assert calls["closed"] == 1

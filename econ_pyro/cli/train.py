@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -64,5 +65,14 @@ def train(preset, config_file, sets, data_dir, out, max_steps, max_time, device,
         state = run_train(cfg, out, resume=bool(resume_dir), log=click.echo)
     except (ConfigError, DataError, TrainingError) as e:
         raise click.ClickException(str(e)) from None
-    if state["done"].startswith("interrupted"):
-        sys.exit(130)
+    code = 130 if state["done"].startswith("interrupted") else 0
+    if int(os.environ.get("WORLD_SIZE", "1")) > 1:
+        # A torchrun worker: the checkpoint is written and the process group destroyed.
+        # Skip the interpreter's teardown, where gloo's threads occasionally abort the
+        # process (SIGABRT, "terminate called without an active exception") after a
+        # finished run.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    if code:
+        sys.exit(code)

@@ -365,6 +365,7 @@ class Trainer:
                            "elapsed": time.perf_counter() - t0,
                            "idle_experts": self._idle_experts(wins)}
                     self._log_metrics(rec)
+                    self._tensorboard(rec)
                     self.log(f"step {rec['step']:6d}  loss {rec['loss']:10.2f}  "
                              f"lr {rec['lr']:.2e}  tau {rec['temperature']:8.2f}  "
                              f"{rec['images_per_s']:6.1f} img/s  winners(t=T..1) "
@@ -383,6 +384,9 @@ class Trainer:
                     self.save("last")
             st["elapsed"] = time.perf_counter() - t0
             self.save("last")
+        if self._tb is not None:  # flush the events (the writer buffers up to 2 minutes)
+            self._tb.close()
+            self._tb = None
         if self.dist.world > 1:
             synced = self.dist.in_sync(list(self.econ.parameters()))
             self.log(f"parameters identical across {self.dist.world} ranks: {synced}")
@@ -549,8 +553,15 @@ class Trainer:
             self._tb = SummaryWriter(str(self.out / "tensorboard"))
         flat = {**rec, **{f"dashboard/{k}": v for k, v in rec.get("dashboard", {}).items()}}
         for k, v in flat.items():
-            if isinstance(v, int | float) and not isinstance(v, bool) and k != "step":
+            if k in ("step", "idle_experts") or isinstance(v, bool):
+                continue
+            if isinstance(v, int | float):
                 self._tb.add_scalar(k, v, rec["step"])
+            elif k == "winners":  # win share of each expert at each position, t = T..1
+                for i, row in enumerate(v):
+                    for e, n in enumerate(row):
+                        self._tb.add_scalar(f"winners/t{len(v) - i}/expert{e}",
+                                            n / max(sum(row), 1), rec["step"])
             elif isinstance(v, list) and v and isinstance(v[0], int | float):
                 for i, x in enumerate(v):
                     self._tb.add_scalar(f"{k}/t{len(v) - i}", x, rec["step"])
