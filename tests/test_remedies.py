@@ -574,3 +574,110 @@ def test_after_reservation_options_need_a_reservation(key):
 
     with pytest.raises(ConfigError, match=f"{key} needs train.reserve_background_at"):
         validate(_smoke(revive="split", **{key: True}))
+
+
+def test_merge_check_on_hand_made_decompositions():
+    """multi: share of scenes in which an expert wins >= 2 object steps (t > 1); the
+    target is neither the merged expert nor the background's (most last steps) and has
+    the fewest object-step wins (ties: fewest last-step wins)."""
+    from econ_pyro.training.remedies import merge_check
+
+    # 4 scenes, T = 4 (index 3 = last step t = 1), K = 4
+    experts = torch.tensor([[3, 3, 0, 1],
+                            [3, 0, 3, 1],
+                            [0, 3, 3, 2],
+                            [3, 0, 2, 1]])
+    c = merge_check(experts, 4)
+    assert c["multi"] == [0.0, 0.0, 0.0, 0.75]  # expert 3: twice in scenes 0, 1, 2
+    assert c["merged"] == 3 and c["merged_share"] == 0.75
+    assert c["object_step_wins"] == [4, 0, 1, 7] and c["last_step_wins"] == [0, 3, 1, 0]
+    assert c["target"] == 2  # not 3 (merged), not 1 (background's); 2 has 1 win, 0 has 4
+    experts[3, 2] = 0  # now 0 and 2 ... 2 has no object win left
+    assert merge_check(experts, 4)["target"] == 2
+    experts[0, 2] = 2  # 0 and 2 tie on object wins? 0: 4, 2: 1 -> still 2
+    c = merge_check(experts, 4)
+    assert c["object_step_wins"][2] == 1 and c["target"] == 2
+    # a tie on object-step wins goes to the expert with fewer last-step wins
+    tie = torch.tensor([[3, 3, 3, 1], [3, 3, 3, 2], [3, 3, 3, 1]])
+    c = merge_check(tie, 4)
+    assert c["merged_share"] == 1.0 and c["target"] == 0  # 0 and 2: 0 wins, 0 has 0 last
+    assert merge_check(torch.tensor([[0, 0, 1]]), 2)["target"] is None  # K = 2
+
+
+def _split_records(run) -> list[dict]:
+    import json
+
+    return [{**r["split_check"], "step": r["step"]} for r in
+            map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
+            if "split_check" in r]
+
+
+def test_split_of_a_merged_expert_in_training(tmp_path, monkeypatch):
+    """At evaluation steps from split_merged_from on, a merged expert (forced here) is
+    copied into the target expert -- exactly, with revive_noise 0 -- whose Adam state
+    restarts; the other experts are those of the same run without the split; the next
+    check waits split_merged_every steps; checks stop at the background reservation."""
+    from econ_pyro.training import remedies
+
+    real = remedies.merge_check
+
+    def forced(experts, n_experts):
+        return {**real(experts, n_experts), "merged": 1, "merged_share": 1.0, "target": 2}
+    monkeypatch.setattr(trainer_mod, "merge_check", forced)
+    kw = dict(max_steps=20, eval_every=5, log_every=5, revive_noise=0.0)
+    logs = []
+    state = train(_smoke(split_merged_from=20, **kw), tmp_path / "a", log=logs.append)
+    assert [(s["step"], s["merged"], s["expert"]) for s in state["splits"]] == [(20, 1, 2)]
+    assert [r["step"] for r in _split_records(tmp_path / "a")] == [20]
+    assert sum("is now a copy of it" in line for line in logs) == 1
+    ckpt = torch.load(tmp_path / "a" / "last.pt", weights_only=False)
+    experts = ckpt["model"]
+    own = {k: v for k, v in experts.items() if ".experts.2." in k}
+    assert own and all(torch.equal(v, experts[k.replace(".experts.2.", ".experts.1.")])
+                       for k, v in own.items())  # revive_noise 0: an exact copy
+    econ = trainer_mod.Trainer(_smoke(**kw), tmp_path / "x", log=lambda *_: None).econ
+    names = [n for n, _ in econ.named_parameters()]
+    moments = {names[i] for i in ckpt["optimizer"]["state"]}
+    assert not any(".experts.2." in n for n in moments)
+    assert any(".experts.1." in n for n in moments)
+    # the same run without the split: every other weight is identical
+    train(_smoke(**kw), tmp_path / "b", log=lambda *_: None)
+    plain = torch.load(tmp_path / "b" / "last.pt", weights_only=True)["model"]
+    assert all(torch.equal(v, plain[k]) for k, v in experts.items() if k not in own)
+    assert not all(torch.equal(v, plain[k]) for k, v in own.items())
+    # split_merged_every: after the split at 5 the next check is at 15 (not 10); none
+    # once the background expert is reserved (step 17)
+    state = train(_smoke(split_merged_from=5, split_merged_every=10, reserve_background_at=17,
+                         **kw), tmp_path / "c", log=lambda *_: None)
+    assert [s["step"] for s in state["splits"]] == [5, 15]
+    assert [r["step"] for r in _split_records(tmp_path / "c")] == [5, 15]
+    assert state["reserved_background"]["step"] == 17
+
+
+def test_split_waits_below_its_threshold(tmp_path, monkeypatch):
+    """A merged share under split_merged_above: every evaluation step checks and logs,
+    nothing is split, and the run is the run without checks (own random numbers)."""
+    from econ_pyro.training import remedies
+
+    real = remedies.merge_check
+    monkeypatch.setattr(trainer_mod, "merge_check",
+                        lambda e, k: {**real(e, k), "merged_share": 0.89})
+    kw = dict(max_steps=12, eval_every=4, log_every=4)
+    state = train(_smoke(split_merged_from=4, split_merged_above=0.9, **kw), tmp_path / "a",
+                  log=lambda *_: None)
+    recs = _split_records(tmp_path / "a")
+    assert [r["step"] for r in recs] == [4, 8, 12] and not any(r["split"] for r in recs)
+    assert state["splits"] == []
+    train(_smoke(**kw), tmp_path / "b", log=lambda *_: None)
+    assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
+
+
+@pytest.mark.parametrize("key,value", [("split_merged_from", 0), ("split_merged_from", 2.5),
+                                       ("split_merged_every", True),
+                                       ("split_merged_above", 0.0),
+                                       ("split_merged_above", 1.5)])
+def test_bad_split_options(key, value):
+    from econ_pyro.training.config import validate
+
+    with pytest.raises(ConfigError, match=key):
+        validate(_smoke(**{key: value}))

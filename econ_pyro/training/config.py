@@ -157,6 +157,15 @@ def validate(cfg: dict) -> ECONConfig:
         if v is not None and (not isinstance(v, int | float) or isinstance(v, bool)
                               or not 0 < v <= 1):
             raise ConfigError(f"train.{key} must be a share in (0, 1] or null, got {v!r}")
+    for key in ("split_merged_from", "split_merged_every"):
+        v = tr[key]
+        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
+            raise ConfigError(f"train.{key} must be a step >= 1 or null, got {v!r}")
+    v = tr["split_merged_above"]
+    if not isinstance(v, int | float) or isinstance(v, bool) or not 0 < v <= 1:
+        raise ConfigError(f"train.split_merged_above must be a share in (0, 1], got {v!r}")
+    if tr["split_merged_from"] is not None and model.n_experts < 3:
+        raise ConfigError("train.split_merged_from needs at least 3 experts")
     tau = tr["reserve_background_temperature"]
     if tau is not None and (not isinstance(tau, int | float) or isinstance(tau, bool)
                             or tau <= 0):

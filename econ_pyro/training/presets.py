@@ -61,6 +61,15 @@ TRAIN_DEFAULTS = {
     "reserve_background_last_largest": None,
     # ... and the spare expert won under this share of the object steps (t > 1)
     "reserve_background_spare_below": None,
+    # split a merged expert (a deviation, label-free): from this step on (null: never) and
+    # until the background reservation, at evaluation steps, when one expert wins two or
+    # more object steps (t > 1) in at least split_merged_above of the validation scenes,
+    # the expert with the fewest object-step wins that is not the background's (the one
+    # winning most last steps) becomes a copy of it perturbed by revive_noise; at most
+    # once per split_merged_every steps
+    "split_merged_from": None,
+    "split_merged_above": 0.9,
+    "split_merged_every": 300,
     # competition temperature from the reservation on (null: the schedule's)
     "reserve_background_temperature": None,
     # from the reservation on the competition is exclusive (see exclusive_until): each

@@ -24,6 +24,12 @@ way there.  Three remedies, configured in ``train``:
   is still shared (docs/SPECIALISATION.md, round 4).
   Training only; evaluation (and the training dashboard) compete without it.
 
+A **split of a merged expert** (``split_merged_from`` / ``split_merged_above``) is
+label-free too: when one expert wins two or more object steps in most validation
+scenes (it explains several objects, often of several classes), the expert with the
+fewest object-step wins that is not the background's becomes a perturbed copy of it
+(``merge_check``), so that two experts divide what one explained.
+
 The late background reservation (``reserve_background_at``, trainer.py) picks its
 expert with ``reservation_check``, which also reads two label-free guards off a
 deterministic decomposition of the validation scenes: how often the last step's
@@ -54,6 +60,29 @@ def reservation_check(experts: torch.Tensor, regions: torch.Tensor, n_experts: i
     return {"spare": spare, "spare_share": float(counts[spare] / counts.sum().clamp_min(1)),
             "last_largest": float(largest.float().mean()), "source": int(last.argmax()),
             "object_step_wins": counts.tolist(), "last_step_wins": last.tolist()}
+
+
+def merge_check(experts: torch.Tensor, n_experts: int) -> dict:
+    """Is one expert explaining several objects of a scene?  From a decomposition of
+    validation scenes (``experts`` [N,T], index T-1 = last step).
+
+    ``multi``: per expert, the share of scenes in which it wins at least two object
+    steps (t > 1).  ``merged``: the expert with the largest such share, ``merged_share``
+    that share.  ``target``: the expert a split would overwrite -- not the merged one,
+    not the one winning most last steps (the background's), and among the rest the one
+    with the fewest object-step wins (ties: the fewest last-step wins); None if no
+    expert is left (K < 3)."""
+    objects = experts[:, :-1]
+    per_scene = torch.nn.functional.one_hot(objects, n_experts).sum(1)  # [N, K]
+    multi = (per_scene >= 2).float().mean(0)
+    counts = per_scene.sum(0)
+    last = torch.bincount(experts[:, -1], minlength=n_experts)
+    merged, source = int(multi.argmax()), int(last.argmax())
+    rest = [k for k in range(n_experts) if k not in (merged, source)]
+    target = min(rest, key=lambda k: (int(counts[k]), int(last[k]), k)) if rest else None
+    return {"merged": merged, "merged_share": float(multi[merged]), "target": target,
+            "multi": [round(float(v), 4) for v in multi], "object_step_wins": counts.tolist(),
+            "last_step_wins": last.tolist()}
 
 
 def _reset(module: torch.nn.Module) -> None:

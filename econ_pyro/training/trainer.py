@@ -36,7 +36,7 @@ from ..infer import ECONELBO
 from ..viz import decomposition_panel, on_grey, save_grid
 from .config import validate
 from .distributed import Distributed
-from .remedies import WinShares, balance_at, reservation_check, revive_expert
+from .remedies import WinShares, balance_at, merge_check, reservation_check, revive_expert
 from .schedule import temperature_at
 
 
@@ -207,7 +207,7 @@ class Trainer:
         self.state = {"step": 0, "best_val": math.inf, "bad_evals": 0, "lr_decreases": 0,
                       "elapsed": 0.0, "lr": tr["lr"], "done": None,
                       "last_win": [0] * self.model_cfg.n_experts, "anneal_from": 0,
-                      "revivals": []}
+                      "revivals": [], "splits": []}
         self.shares = WinShares(self.model_cfg.n_experts, tr["balance_decay"])
         if resume:
             self._restore(load_checkpoint(self.out / "last.pt"))
@@ -353,6 +353,8 @@ class Trainer:
                         self._remedy()  # judges this window's wins, then restarts it
                     else:  # the window restarts anyway, so switching a remedy on at a
                         self.shares.window.zero_()  # resume judges one window, not all
+                if self._split_due():
+                    self._split_merged()
                 if self._reservation_due():
                     self._reserve_background()
                 if st["step"] % tr["log_every"] == 0 and n_acc:
@@ -437,6 +439,47 @@ class Trainer:
                 and self.model_cfg.background_expert is None
                 and (not self._reservation_guarded() or step % tr["eval_every"] == 0))
 
+    def _check_decomposition(self) -> dict:
+        """A deterministic decomposition of the validation scenes for a label-free check,
+        with its own random numbers: a check that does nothing leaves the run unchanged."""
+        cuda = [self.device] if self.device.type == "cuda" else []
+        with self._unbiased(), torch.random.fork_rng(devices=cuda):
+            return decompose(self.econ, self.data.val["image"])
+
+    def _split_due(self) -> bool:
+        """Check for a merged expert now?  At evaluation steps from ``split_merged_from``
+        on, before the background reservation, and ``split_merged_every`` steps after the
+        last split."""
+        tr, st = self.tr, self.state
+        step = st["step"]
+        return (tr["split_merged_from"] is not None and step >= tr["split_merged_from"]
+                and step % tr["eval_every"] == 0 and not self._reserved()
+                and self.model_cfg.background_expert is None
+                and (not st["splits"] or step - st["splits"][-1]["step"]
+                     >= tr["split_merged_every"]))
+
+    def _split_merged(self) -> None:
+        """If one expert wins two or more object steps in at least ``split_merged_above``
+        of the validation scenes, overwrite ``merge_check``'s target expert with a copy of
+        it perturbed by ``revive_noise`` (its Adam state restarts)."""
+        tr, st, K = self.tr, self.state, self.model_cfg.n_experts
+        check = merge_check(self._check_decomposition()["experts"], K)
+        split = check["merged_share"] >= tr["split_merged_above"] and check["target"] is not None
+        # rank 0 decides, so every rank overwrites the same expert with the same noise
+        code = int(self.dist.from_main(check["merged"] * 1000 + check["target"] if split else -1))
+        self._log_metrics({"step": st["step"], "split_check": {**check, "split": code >= 0}})
+        if code < 0:
+            return
+        merged, target = divmod(code, 1000)
+        revive_expert(self.econ, self.opt, target, merged, tr["revive_noise"],
+                      seed=tr["seed"] * 1_000_003 + st["step"])
+        st["last_win"][target] = st["step"]
+        st["splits"].append({"step": st["step"], "merged": merged, "expert": target,
+                             "merged_share": check["merged_share"]})
+        self.log(f"step {st['step']}: expert {merged} won two or more object steps in "
+                 f"{check['merged_share']:.0%} of the validation scenes; expert {target} "
+                 f"(object-step wins {check['object_step_wins']}) is now a copy of it")
+
     def _reserve_background(self) -> None:
         """From now on only the expert that wins the fewest object steps (t > 1) of the
         validation scenes (deterministic competition; ties: the one winning most last
@@ -447,10 +490,7 @@ class Trainer:
         ``reserve_background_spare_below``) nothing happens until the validation
         scenes pass it: the check needs no labels."""
         tr, st, K = self.tr, self.state, self.model_cfg.n_experts
-        # own random numbers: a check that waits leaves the run's sequence unchanged
-        cuda = [self.device] if self.device.type == "cuda" else []
-        with self._unbiased(), torch.random.fork_rng(devices=cuda):
-            dec = decompose(self.econ, self.data.val["image"])
+        dec = self._check_decomposition()
         check = reservation_check(dec["experts"], dec["regions"], K)
         b = int(self.dist.from_main(check["spare"]))  # rank 0 decides
         source = int(self.dist.from_main(check["source"]))
