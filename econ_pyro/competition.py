@@ -23,6 +23,9 @@ optional per-expert logit ``bias`` ``[K]`` (the load-balancing remedy of
 an expert that has already won a step of a scene cannot win another step of
 that scene, unless no expert would be left — a competition without
 replacement, for training data whose scenes hold each class at most once.
+With ``exclusive_experts`` only those experts are limited to one step per scene
+(after a split of a merged expert, ``train.split_merged_exclusive``: the expert
+and its copy must divide the objects they explained together).
 """
 
 from __future__ import annotations
@@ -46,6 +49,7 @@ class Competition:
     area_power: float = 1.0
     bias: torch.Tensor | None = None  # [K] logit bonus (training-time load balancing)
     exclusive: bool = False  # each expert wins at most one step per scene (training-time)
+    exclusive_experts: tuple[int, ...] | None = None  # ... only these (None: every expert)
 
     @classmethod
     def from_config(cls, cfg) -> Competition:
@@ -72,6 +76,10 @@ class Competition:
         """Distribution of the winner given scores ``[B, K]``; ``taken`` ``[B, K]`` (bool)
         marks the experts that already won a step of each scene (used if ``exclusive``)."""
         if self.exclusive and taken is not None:
+            if self.exclusive_experts is not None:
+                limited = torch.zeros(taken.shape[-1], dtype=torch.bool, device=taken.device)
+                limited[list(self.exclusive_experts)] = True
+                taken = taken & limited
             without = scores.masked_fill(taken, float("inf"))
             nobody_left = torch.isinf(without).all(-1, keepdim=True)
             scores = torch.where(nobody_left, scores, without)

@@ -99,8 +99,9 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
     Returns arrays indexed by inference step i = 0..T-1 (i = 0 is the front-most
     step t = T): ``regions`` [N,T,H,W] (attended regions r~), ``shapes``
     [N,T,H,W] (full decoded shapes m~, amodal), ``appearance`` [N,T,3,H,W],
-    ``experts`` [N,T], ``scope`` [N,T,H,W] (scope before the step),
-    ``reconstruction`` [N,3,H,W] (= sum of regions x appearances).
+    ``experts`` [N,T], ``scope`` [N,T,H,W] (scope before the step), ``z_loc``
+    [N,T,L] (the winner's posterior mean of z_t), ``reconstruction`` [N,3,H,W]
+    (= sum of regions x appearances).
 
     This is the guide followed by the model's decoders, without Pyro's
     traces: the winner's region and posterior are taken from the competition
@@ -132,7 +133,7 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
     return {k: torch.cat(v).cpu() for k, v in out.items()}
 
 
-_OUTPUTS = ("regions", "shapes", "appearance", "experts", "scope", "reconstruction")
+_OUTPUTS = ("regions", "shapes", "appearance", "experts", "scope", "z_loc", "reconstruction")
 
 
 def _decompose_step(econ, x, scope, t, gt, taken):
@@ -147,4 +148,4 @@ def _decompose_step(econ, x, scope, t, gt, taken):
     z = torch.distributions.Normal(z_loc, (0.5 * z_logvar).exp()).rsample()
     appearance, shape = econ.experts.select("decode", k, z)  # eqs 4-5
     return {"regions": region, "shapes": shape, "appearance": appearance[:, None],
-            "experts": k[:, None], "scope": scope}
+            "experts": k[:, None], "scope": scope, "z_loc": z_loc[:, None]}

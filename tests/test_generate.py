@@ -141,7 +141,8 @@ def _traced_decomposition(econ, x, deterministic, gt_regions=None):
     return {"regions": torch.cat([g.nodes[f"r_{t}"]["value"] for t in steps], 1),
             "shapes": torch.cat([m.nodes[f"shape_{t}"]["value"] for t in steps], 1),
             "appearance": torch.stack([m.nodes[f"appearance_{t}"]["value"] for t in steps], 1),
-            "experts": torch.stack([g.nodes[f"k_{t}"]["value"] for t in steps], 1)}
+            "experts": torch.stack([g.nodes[f"k_{t}"]["value"] for t in steps], 1),
+            "z_loc": torch.stack([g.nodes[f"z_{t}"]["fn"].base_dist.loc for t in steps], 1)}
 
 
 @pytest.mark.parametrize("case", ["deterministic", "stochastic", "gt_regions", "background"])
@@ -162,7 +163,7 @@ def test_fast_decompose_equals_traced_guide_and_replayed_model(case):
     torch.manual_seed(11)
     fast = decompose(econ, b["image"], deterministic=det, gt_regions=gt)
     assert torch.equal(fast["experts"], ref["experts"])
-    for key in ("regions", "shapes", "appearance"):
+    for key in ("regions", "shapes", "appearance", "z_loc"):
         torch.testing.assert_close(fast[key], ref[key], atol=1e-5, rtol=1e-4)
     if case == "stochastic":  # the sampled competition really chose other experts
         torch.manual_seed(12)

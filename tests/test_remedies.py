@@ -681,3 +681,58 @@ def test_bad_split_options(key, value):
 
     with pytest.raises(ConfigError, match=key):
         validate(_smoke(**{key: value}))
+
+
+def test_exclusive_experts_limits_only_those_experts():
+    """exclusive_experts = (0, 1): experts 0 and 1 win at most one step of a scene, any
+    other expert as often as it scores best."""
+    scores = torch.tensor([[1.0, 2.0, 3.0, 4.0]]).expand(2, 4)
+    c = Competition(mode="deterministic", exclusive=True, exclusive_experts=(0, 1))
+    taken = torch.tensor([[True, False, False, False], [True, True, False, False]])
+    assert c.distribution(scores, taken).sample().tolist() == [1, 2]
+    # expert 2 has won already but is not limited: it wins again over expert 3
+    taken = torch.tensor([[True, True, True, False]] * 2)
+    assert c.distribution(scores, taken).sample().tolist() == [2, 2]
+    # four steps of one scene: 0, then 1 (0 is used up), then the unlimited 2 twice
+    from econ_pyro.competition import mark_taken
+
+    taken, wins = c.new_taken(1, 4, "cpu"), []
+    for _ in range(4):
+        k = c.distribution(scores[:1], taken).sample()
+        wins.append(int(k))
+        taken = mark_taken(taken, k)
+    assert wins == [0, 1, 2, 2]
+
+
+def test_split_copies_adam_moments_and_divides_the_pair(tmp_path, monkeypatch):
+    """With split_merged_exclusive = N the copy starts with the merged expert's Adam
+    moments and, for N steps after the split, the two are limited to one step per scene
+    (the competition's exclusive_experts); evaluations compete freely."""
+    from econ_pyro.training import remedies
+
+    real = remedies.merge_check
+    monkeypatch.setattr(trainer_mod, "merge_check", lambda e, k: {
+        **real(e, k), "merged": 1, "merged_share": 1.0, "target": 2})
+    at_eval, at_step = _spy_competition(monkeypatch, "exclusive_experts")
+    kw = dict(max_steps=14, eval_every=5, log_every=5, revive_noise=0.0,
+              split_merged_from=5, split_merged_every=100, split_merged_exclusive=4)
+    state = train(_smoke(**kw), tmp_path / "a", log=lambda *_: None)
+    assert [s["step"] for s in state["splits"]] == [5]
+    assert at_step == [None] * 5 + [(1, 2)] * 4 + [None] * 5
+    assert all(e is None for e in at_eval)
+
+
+def test_revive_with_copied_optimizer_state(tiny_batch):
+    econ = make_econ()
+    opt = torch.optim.Adam(econ.parameters(), lr=1e-2)
+    for _ in range(2):
+        opt.zero_grad()
+        sum(p.sum() * (i + 1) for i, p in enumerate(econ.parameters())).backward()
+        opt.step()
+    revive_expert(econ, opt, dead=2, source=0, noise=0.0, copy_state=True)
+    experts = econ.experts.experts
+    for p, q in zip(experts[2].parameters(), experts[0].parameters(), strict=True):
+        assert torch.equal(p, q)
+        for key in ("exp_avg", "exp_avg_sq", "step"):
+            assert torch.equal(opt.state[p][key], opt.state[q][key])
+        assert opt.state[p]["exp_avg"] is not opt.state[q]["exp_avg"]  # copies, not shared

@@ -70,6 +70,10 @@ TRAIN_DEFAULTS = {
     "split_merged_from": None,
     "split_merged_above": 0.9,
     "split_merged_every": 300,
+    # for this many steps after a split the merged expert and its copy (which starts with
+    # the merged expert's Adam moments) each win at most one step of a training scene, so
+    # they divide the objects they explained together (0: compete freely)
+    "split_merged_exclusive": 0,
     # competition temperature from the reservation on (null: the schedule's)
     "reserve_background_temperature": None,
     # from the reservation on the competition is exclusive (see exclusive_until): each

@@ -93,13 +93,15 @@ def _reset(module: torch.nn.Module) -> None:
 
 @torch.no_grad()
 def revive_expert(econ, opt: torch.optim.Optimizer, dead: int, source: int | None = None,
-                  noise: float = 0.05, seed: int = 0) -> None:
+                  noise: float = 0.05, seed: int = 0, copy_state: bool = False) -> None:
     """Re-initialise expert ``dead``: fresh weights, or (``source`` given) a copy of
     expert ``source`` with Gaussian noise of ``noise`` x each tensor's mean magnitude.
 
     Touches only expert ``dead``: its parameters change and its optimiser state
-    is dropped (Adam restarts its moments).  Seeded by ``seed`` and independent
-    of the global RNG stream (so every DDP rank does the same).
+    is dropped (Adam restarts its moments) -- or, with ``copy_state`` and a
+    ``source``, becomes a copy of the source's (the two continue symmetrically).
+    Seeded by ``seed`` and independent of the global RNG stream (so every DDP
+    rank does the same).
     """
     experts = econ.experts.experts
     target = experts[dead]
@@ -110,8 +112,11 @@ def revive_expert(econ, opt: torch.optim.Optimizer, dead: int, source: int | Non
         else:
             for p, q in zip(target.parameters(), experts[source].parameters(), strict=True):
                 p.copy_(q + noise * q.abs().mean() * torch.randn_like(q))
-    for p in target.parameters():
+    for p, q in zip(target.parameters(), experts[source if source is not None else dead]
+                    .parameters(), strict=True):
         opt.state.pop(p, None)
+        if copy_state and source is not None and q in opt.state:
+            opt.state[p] = {k: v.clone() for k, v in opt.state[q].items()}
 
 
 def balance_at(train_cfg: dict, step: int) -> float:

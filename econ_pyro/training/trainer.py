@@ -318,9 +318,11 @@ class Trainer:
                     break
                 step = st["step"]
                 self.econ.competition.temperature = self._temperature(step)
-                self.econ.competition.exclusive = \
-                    (tr["exclusive_until"] is not None and step < tr["exclusive_until"]) \
+                every = (tr["exclusive_until"] is not None and step < tr["exclusive_until"]) \
                     or (tr["reserve_background_exclusive"] and self._reserved())
+                pair = self._split_pair(step)
+                self.econ.competition.exclusive = every or pair is not None
+                self.econ.competition.exclusive_experts = None if every else pair
                 for at, lr in tr["lr_at"] or ():
                     if step == at:  # a set lr from this step on (a planned lr drop)
                         self._set_lr(lr)
@@ -458,6 +460,14 @@ class Trainer:
                 and (not st["splits"] or step - st["splits"][-1]["step"]
                      >= tr["split_merged_every"]))
 
+    def _split_pair(self, step: int) -> tuple[int, int] | None:
+        """The merged expert and its copy while they must divide the objects
+        (``split_merged_exclusive`` steps after the last split), else None."""
+        splits, n = self.state["splits"], self.tr["split_merged_exclusive"]
+        if not splits or step >= splits[-1]["step"] + n:
+            return None
+        return splits[-1]["merged"], splits[-1]["expert"]
+
     def _split_merged(self) -> None:
         """If one expert wins two or more object steps in at least ``split_merged_above``
         of the validation scenes, overwrite ``merge_check``'s target expert with a copy of
@@ -472,7 +482,8 @@ class Trainer:
             return
         merged, target = divmod(code, 1000)
         revive_expert(self.econ, self.opt, target, merged, tr["revive_noise"],
-                      seed=tr["seed"] * 1_000_003 + st["step"])
+                      seed=tr["seed"] * 1_000_003 + st["step"],
+                      copy_state=tr["split_merged_exclusive"] > 0)
         st["last_win"][target] = st["step"]
         st["splits"].append({"step": st["step"], "merged": merged, "expert": target,
                              "merged_share": check["merged_share"]})
