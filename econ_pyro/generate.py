@@ -89,12 +89,14 @@ def competition_mode(econ, mode: str):
 
 @torch.no_grad()
 def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: int | None = None,
-              batch_size: int = 64, gt_regions: torch.Tensor | None = None
-              ) -> dict[str, torch.Tensor]:
+              batch_size: int = 64, gt_regions: torch.Tensor | None = None,
+              posterior_mean: bool = False) -> dict[str, torch.Tensor]:
     """Decompose images ``[N,3,H,W]`` front to back (inference order t = T..1).
 
     ``gt_regions`` ``[N,T,H,W]`` (visible mask of layer t at index t - 1) replaces
     the attention, as in training with ``supervise_regions`` (the K = 1 model).
+    ``posterior_mean``: decode the winner's posterior mean of z_t instead of a
+    sample of it (shapes and appearances without the posterior's noise).
 
     Returns arrays indexed by inference step i = 0..T-1 (i = 0 is the front-most
     step t = T): ``regions`` [N,T,H,W] (attended regions r~), ``shapes``
@@ -123,7 +125,7 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
             scope, steps = torch.ones_like(x[:, :1]), []  # s_T = 1
             taken = econ.competition.new_taken(len(x), len(econ.experts), x.device)
             for t in range(T, 0, -1):
-                steps.append(_decompose_step(econ, x, scope, t, gt, taken))
+                steps.append(_decompose_step(econ, x, scope, t, gt, taken, posterior_mean))
                 taken = mark_taken(taken, steps[-1]["experts"][:, 0])
                 scope = next_scope(scope, steps[-1]["regions"])  # eq. 14
             for k in _OUTPUTS[:-1]:
@@ -136,7 +138,7 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
 _OUTPUTS = ("regions", "shapes", "appearance", "experts", "scope", "z_loc", "reconstruction")
 
 
-def _decompose_step(econ, x, scope, t, gt, taken):
+def _decompose_step(econ, x, scope, t, gt, taken, posterior_mean=False):
     """One inference step of ``decompose``: compete, take the winner, decode it."""
     p = compete(econ, x, scope, t, gt)
     k = econ.competition.distribution(p.scores.T, taken).sample()
@@ -145,7 +147,8 @@ def _decompose_step(econ, x, scope, t, gt, taken):
     else:  # a single allowed expert: nothing was computed in the competition
         region = winner_region(econ, k, x, scope, t, gt)
         z_loc, z_logvar = econ.experts.select("encode", k, x, region)
-    z = torch.distributions.Normal(z_loc, (0.5 * z_logvar).exp()).rsample()
+    z = z_loc if posterior_mean else \
+        torch.distributions.Normal(z_loc, (0.5 * z_logvar).exp()).rsample()
     appearance, shape = econ.experts.select("decode", k, z)  # eqs 4-5
     return {"regions": region, "shapes": shape, "appearance": appearance[:, None],
             "experts": k[:, None], "scope": scope, "z_loc": z_loc[:, None]}

@@ -169,3 +169,23 @@ def test_fast_decompose_equals_traced_guide_and_replayed_model(case):
         torch.manual_seed(12)
         other = decompose(econ, b["image"], deterministic=False)
         assert not torch.equal(other["experts"], fast["experts"])
+
+
+def test_decompose_at_the_posterior_mean():
+    """posterior_mean: the winners and regions are those of the sampled decomposition
+    (deterministic competition); shapes and appearances are the decoder at z_loc."""
+    econ = make_econ()
+    x = torch.rand(6, 3, 16, 16)
+    torch.manual_seed(3)
+    sampled = decompose(econ, x)
+    torch.manual_seed(3)
+    mean = decompose(econ, x, posterior_mean=True)
+    assert torch.equal(sampled["experts"], mean["experts"])
+    torch.testing.assert_close(sampled["regions"], mean["regions"])
+    torch.testing.assert_close(sampled["z_loc"], mean["z_loc"])
+    for i in range(mean["experts"].shape[1]):  # inference steps t = T..1
+        k, z = mean["experts"][:, i], mean["z_loc"][:, i]
+        appearance, shape = econ.experts.select("decode", k, z)
+        torch.testing.assert_close(mean["shapes"][:, i:i + 1], shape)
+        torch.testing.assert_close(mean["appearance"][:, i], appearance)
+    assert not torch.allclose(sampled["shapes"], mean["shapes"])
