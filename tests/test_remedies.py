@@ -736,3 +736,76 @@ def test_revive_with_copied_optimizer_state(tiny_batch):
         for key in ("exp_avg", "exp_avg_sq", "step"):
             assert torch.equal(opt.state[p][key], opt.state[q][key])
         assert opt.state[p]["exp_avg"] is not opt.state[q]["exp_avg"]  # copies, not shared
+
+
+def test_restart_of_a_merged_run(tmp_path, monkeypatch):
+    """A run found merged at restart_merged_at (forced here) starts again with seed + 1000:
+    the attempt is kept in RUN/attempts/, the history is in the state and config.json,
+    and the new attempt is exactly a fresh run with that seed (its own check at the same
+    step is skipped once max_restarts is used up)."""
+    import json
+
+    from econ_pyro.training import remedies
+
+    real = remedies.merge_check
+    monkeypatch.setattr(trainer_mod, "merge_check",
+                        lambda e, k: {**real(e, k), "merged_share": 1.0})
+    kw = dict(max_steps=8, eval_every=4, log_every=2)
+    logs = []
+    state = train(_smoke(restart_merged_at=4, max_restarts=1, **kw), tmp_path / "a",
+                  log=logs.append)
+    assert state["step"] == 8 and state["done"] == "max_steps"
+    [r] = state["restarts"]
+    assert r["step"] == 4 and r["seed"] == 0 and r["merged_share"] == 1.0
+    kept = tmp_path / "a" / "attempts" / "1-seed0"
+    assert r["kept_in"] == str(kept) and (kept / "last.pt").exists()
+    assert torch.load(kept / "last.pt", weights_only=True)["state"]["step"] == 4
+    assert any("restart_check" in line for line in (kept / "metrics.jsonl").read_text()
+               .splitlines())
+    saved = json.loads((tmp_path / "a" / "config.json").read_text())
+    assert saved["train"]["seed"] == 1000 and saved["restarts"] == state["restarts"]
+    assert sum("starting again with another seed" in line for line in logs) == 1
+    assert "restart_check" not in (tmp_path / "a" / "metrics.jsonl").read_text()
+    train(_smoke(seed=1000, **kw), tmp_path / "b", log=lambda *_: None)
+    assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
+
+
+def test_restart_check_below_threshold_changes_nothing(tmp_path, monkeypatch):
+    from econ_pyro.training import remedies
+
+    real = remedies.merge_check
+    monkeypatch.setattr(trainer_mod, "merge_check",
+                        lambda e, k: {**real(e, k), "merged_share": 0.5})
+    kw = dict(max_steps=6, eval_every=3, log_every=2)
+    state = train(_smoke(restart_merged_at=3, **kw), tmp_path / "a", log=lambda *_: None)
+    assert "restarts" not in state and not (tmp_path / "a" / "attempts").exists()
+    assert "restart_check" in (tmp_path / "a" / "metrics.jsonl").read_text()
+    train(_smoke(**kw), tmp_path / "b", log=lambda *_: None)
+    assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
+
+
+def test_restart_config_keeps_the_attempt_and_the_time_budget(tmp_path):
+    from econ_pyro.training.trainer import _restart_config
+
+    out = tmp_path / "r"
+    out.mkdir()
+    (out / "last.pt").write_bytes(b"x")
+    (out / "metrics.jsonl").write_text("{}\n")
+    cfg = _smoke(max_time=100.0, seed=7)
+    new = _restart_config(cfg, out, {"step": 40, "elapsed": 30.0, "merged_share": 0.95},
+                          log=lambda *_: None)
+    assert new["train"]["seed"] == 1007 and new["train"]["max_time"] == 70.0
+    assert cfg["train"]["seed"] == 7  # the caller's config is not changed
+    assert not (out / "last.pt").exists() and (out / "attempts" / "1-seed7" / "last.pt").exists()
+    again = _restart_config(new, out, {"step": 40, "elapsed": 80.0}, log=lambda *_: None)
+    assert again["train"]["seed"] == 2007 and again["train"]["max_time"] == 0.0
+    assert [r["seed"] for r in again["restarts"]] == [7, 1007]
+
+
+@pytest.mark.parametrize("key,value", [("restart_merged_at", 0), ("restart_merged_at", "1000"),
+                                       ("max_restarts", -1), ("restart_merged_above", 2)])
+def test_bad_restart_options(key, value):
+    from econ_pyro.training.config import validate
+
+    with pytest.raises(ConfigError, match=key):
+        validate(_smoke(**{key: value}))

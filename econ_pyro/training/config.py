@@ -161,6 +161,17 @@ def validate(cfg: dict) -> ECONConfig:
         v = tr[key]
         if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
             raise ConfigError(f"train.{key} must be a step >= 1 or null, got {v!r}")
+    v = tr["restart_merged_at"]
+    if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
+        raise ConfigError(f"train.restart_merged_at must be a step >= 1 or null, got {v!r}")
+    v = tr["max_restarts"]
+    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+        raise ConfigError(f"train.max_restarts must be an int >= 0, got {v!r}")
+    v = tr["restart_merged_above"]
+    if not isinstance(v, int | float) or isinstance(v, bool) or not 0 < v <= 1:
+        raise ConfigError(f"train.restart_merged_above must be a share in (0, 1], got {v!r}")
+    if tr["restart_merged_at"] is not None and model.n_experts < 2:
+        raise ConfigError("train.restart_merged_at needs at least 2 experts")
     v = tr["split_merged_exclusive"]
     if not isinstance(v, int) or isinstance(v, bool) or v < 0:
         raise ConfigError(f"train.split_merged_exclusive must be a number of steps >= 0, "

@@ -74,6 +74,13 @@ TRAIN_DEFAULTS = {
     # the merged expert's Adam moments) each win at most one step of a training scene, so
     # they divide the objects they explained together (0: compete freely)
     "split_merged_exclusive": 0,
+    # restart a merged run (label-free): at this step (null: never), before any background
+    # reservation, if one expert wins two or more object steps in at least
+    # restart_merged_above of the validation scenes, the run starts again from scratch with
+    # seed + 1000 (the attempt is kept in RUN/attempts/); at most max_restarts times
+    "restart_merged_at": None,
+    "restart_merged_above": 0.9,
+    "max_restarts": 2,
     # competition temperature from the reservation on (null: the schedule's)
     "reserve_background_temperature": None,
     # from the reservation on the competition is exclusive (see exclusive_until): each

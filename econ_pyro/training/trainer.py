@@ -187,6 +187,9 @@ class Trainer:
         self.tr = tr
         self.device = _device(tr["device"])
         self.dist = Distributed(self.device)
+        if self.dist.world > 1 and tr["restart_merged_at"] is not None:
+            raise ConfigError("train.restart_merged_at is not supported with torchrun (one "
+                              "process per run)")
         self.log = log if self.dist.main else (lambda *a, **k: None)
         pyro.set_rng_seed(tr["seed"])  # identical initial weights on every rank
         self.econ = ECON(self.model_cfg).to(self.device)
@@ -204,6 +207,7 @@ class Trainer:
                           tr["val_size"])
         self.elbo = ECONELBO()
         self._tb = None
+        self._merged_restart = False
         self.state = {"step": 0, "best_val": math.inf, "bad_evals": 0, "lr_decreases": 0,
                       "elapsed": 0.0, "lr": tr["lr"], "done": None,
                       "last_win": [0] * self.model_cfg.n_experts, "anneal_from": 0,
@@ -313,6 +317,8 @@ class Trainer:
                     st["done"] = "lr_schedule"
                 elif sig["stop"]:
                     st["done"] = f"interrupted ({sig['stop']})"
+                elif self._merged_restart:
+                    st["done"] = RESTART
                 if self.dist.any(st["done"] is not None):
                     st["done"] = st["done"] or "stopped by another rank"
                     break
@@ -357,6 +363,8 @@ class Trainer:
                         self.shares.window.zero_()  # resume judges one window, not all
                 if self._split_due():
                     self._split_merged()
+                if self._restart_due():
+                    self._check_restart()
                 if self._reservation_due():
                     self._reserve_background()
                 if st["step"] % tr["log_every"] == 0 and n_acc:
@@ -459,6 +467,27 @@ class Trainer:
                 and self.model_cfg.background_expert is None
                 and (not st["splits"] or step - st["splits"][-1]["step"]
                      >= tr["split_merged_every"]))
+
+    def _restart_due(self) -> bool:
+        tr = self.tr
+        return (tr["restart_merged_at"] is not None
+                and self.state["step"] == tr["restart_merged_at"]
+                and self.model_cfg.background_expert is None
+                and len(self.cfg.get("restarts", [])) < tr["max_restarts"])
+
+    def _check_restart(self) -> None:
+        """Ask for a fresh start (``train`` restarts the run) if one expert wins two or
+        more object steps in at least ``restart_merged_above`` of the validation scenes."""
+        st = self.state
+        check = merge_check(self._check_decomposition()["experts"], self.model_cfg.n_experts)
+        merged = check["merged_share"] >= self.tr["restart_merged_above"]
+        self._log_metrics({"step": st["step"], "restart_check": {**check, "restart": merged}})
+        if merged:
+            self._merged_restart = True
+            st["merged_share"] = check["merged_share"]
+            self.log(f"step {st['step']}: expert {check['merged']} won two or more object "
+                     f"steps in {check['merged_share']:.0%} of the validation scenes "
+                     "(a merged run); starting again with another seed")
 
     def _split_pair(self, step: int) -> tuple[int, int] | None:
         """The merged expert and its copy while they must divide the objects
@@ -679,10 +708,44 @@ class Trainer:
             self.on_eval(rec)
 
 
+RESTART = "merged: restart"
+RESTART_SEED_STEP = 1000
+
+
+def _restart_config(cfg: dict, out: Path, state: dict, log) -> dict:
+    """Keep the merged attempt in ``out/attempts/<n>-seed<s>/`` and return the config of
+    a fresh start: seed + 1000, ``max_time`` less the time spent, the history in
+    ``cfg["restarts"]`` (so a resume and ``config.json`` know it)."""
+    tr = cfg["train"]
+    history = list(cfg.get("restarts", []))
+    keep = out / "attempts" / f"{len(history) + 1}-seed{tr['seed']}"
+    keep.mkdir(parents=True)
+    for name in ("last.pt", "best.pt", "metrics.jsonl", "snapshots", "tensorboard"):
+        if (out / name).exists():
+            os.replace(out / name, keep / name)
+    history.append({"step": state["step"], "seed": tr["seed"], "elapsed": state["elapsed"],
+                    "merged_share": state.get("merged_share"), "kept_in": str(keep)})
+    new = {**cfg, "train": {**tr, "seed": tr["seed"] + RESTART_SEED_STEP}, "restarts": history}
+    if tr["max_time"] is not None:
+        new["train"]["max_time"] = max(tr["max_time"] - state["elapsed"], 0.0)
+    log(f"restart {len(history)} of at most {tr['max_restarts']}: seed "
+        f"{new['train']['seed']}; the merged attempt is in {keep}")
+    return new
+
+
 def train(cfg: dict, out, resume: bool = False, log=print, on_eval=None) -> dict:
     """Train ECON with the resolved config ``cfg`` into run folder ``out``.
 
     ``on_eval(record)`` is called after every evaluation (validation loss and
     dashboard metrics, checkpoint already saved), e.g. to report to a tuner.
+    With ``train.restart_merged_at`` a run found merged at that step starts again
+    from scratch with another seed (``_restart_config``); the returned state then has
+    ``restarts`` (one entry per abandoned attempt).
     """
-    return Trainer(cfg, out, resume=resume, log=log, on_eval=on_eval).run()
+    while True:
+        state = Trainer(cfg, out, resume=resume, log=log, on_eval=on_eval).run()
+        if state["done"] != RESTART:
+            if cfg.get("restarts"):
+                state["restarts"] = cfg["restarts"]
+            return state
+        cfg, resume = _restart_config(cfg, Path(out), state, log), False
