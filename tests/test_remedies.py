@@ -592,15 +592,16 @@ def test_merge_check_on_hand_made_decompositions():
     assert c["merged"] == 3 and c["merged_share"] == 0.75
     assert c["object_step_wins"] == [4, 0, 1, 7] and c["last_step_wins"] == [0, 3, 1, 0]
     assert c["target"] == 2  # not 3 (merged), not 1 (background's); 2 has 1 win, 0 has 4
-    experts[3, 2] = 0  # now 0 and 2 ... 2 has no object win left
-    assert merge_check(experts, 4)["target"] == 2
-    experts[0, 2] = 2  # 0 and 2 tie on object wins? 0: 4, 2: 1 -> still 2
+    objects = experts[:, :3]
+    objects[objects == 0] = 3  # expert 0 loses its object steps to 3: now it is the target
     c = merge_check(experts, 4)
-    assert c["object_step_wins"][2] == 1 and c["target"] == 2
-    # a tie on object-step wins goes to the expert with fewer last-step wins
+    assert c["object_step_wins"] == [0, 0, 1, 11] and c["target"] == 0
+    assert c["multi"] == [0.0, 0.0, 0.0, 1.0]
+    # 0 and 2 tie at no object-step win: the one with fewer last-step wins (0) is the target
     tie = torch.tensor([[3, 3, 3, 1], [3, 3, 3, 2], [3, 3, 3, 1]])
     c = merge_check(tie, 4)
-    assert c["merged_share"] == 1.0 and c["target"] == 0  # 0 and 2: 0 wins, 0 has 0 last
+    assert c["merged_share"] == 1.0 and c["last_step_wins"] == [0, 2, 1, 0]
+    assert c["target"] == 0
     assert merge_check(torch.tensor([[0, 0, 1]]), 2)["target"] is None  # K = 2
 
 
@@ -704,7 +705,7 @@ def test_exclusive_experts_limits_only_those_experts():
     assert wins == [0, 1, 2, 2]
 
 
-def test_split_copies_adam_moments_and_divides_the_pair(tmp_path, monkeypatch):
+def test_split_pair_is_exclusive_for_n_steps(tmp_path, monkeypatch):
     """With split_merged_exclusive = N the copy starts with the merged expert's Adam
     moments and, for N steps after the split, the two are limited to one step per scene
     (the competition's exclusive_experts); evaluations compete freely."""
@@ -720,6 +721,21 @@ def test_split_copies_adam_moments_and_divides_the_pair(tmp_path, monkeypatch):
     assert [s["step"] for s in state["splits"]] == [5]
     assert at_step == [None] * 5 + [(1, 2)] * 4 + [None] * 5
     assert all(e is None for e in at_eval)
+    # a split at the last step: the checkpoint's Adam moments of the copy are the source's
+    state = train(_smoke(**{**kw, "split_merged_from": 15, "max_steps": 15}), tmp_path / "b",
+                  log=lambda *_: None)
+    assert [s["step"] for s in state["splits"]] == [15]
+    ckpt = torch.load(tmp_path / "b" / "last.pt", weights_only=False)
+    econ = trainer_mod.Trainer(_smoke(**kw), tmp_path / "x", log=lambda *_: None).econ
+    index = {n: i for i, (n, _) in enumerate(econ.named_parameters())}
+    pairs = [(index[n], index[n.replace(".experts.2.", ".experts.1.")]) for n in index
+             if ".experts.2." in n]
+    moments = ckpt["optimizer"]["state"]
+    assert pairs and any(b in moments for _, b in pairs)
+    for a, b in pairs:  # the copy has moments exactly where its source has them
+        assert (a in moments) == (b in moments)
+        if b in moments:
+            assert torch.equal(moments[a]["exp_avg_sq"], moments[b]["exp_avg_sq"])
 
 
 def test_revive_with_copied_optimizer_state(tiny_batch):
