@@ -407,7 +407,7 @@ def main(argv=None):
         for m in dec:
             dec[m].append(decompose_rate(m, device=device))
     for m, rates in dec.items():
-        print(f"decompose {m} (32x32, batch 64, no grad): "
+        print(f"decompose {m} (its image size, batch 64, no grad): "
               + " / ".join(f"{r:.1f}" for r in rates)
               + f" -> median {statistics.median(rates):.1f} images/s")
     if args.out:

@@ -487,12 +487,12 @@ def test_reservation_check_on_hand_made_decompositions():
     assert c["spare"] == 2 and c["object_step_wins"] == [2, 3, 0, 1]
 
 
-def _checks(run) -> list[dict]:
+def _records(run, key: str) -> list[dict]:
+    """The ``key`` records of a run's metrics.jsonl (e.g. "reservation_check"), with step."""
     import json
 
-    return [{**r["reservation_check"], "step": r["step"]} for r in
-            map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
-            if "reservation_check" in r]
+    return [{**r[key], "step": r["step"]} for r in
+            map(json.loads, (run / "metrics.jsonl").read_text().splitlines()) if key in r]
 
 
 def test_guarded_reservation_waits_for_its_check(tmp_path):
@@ -506,7 +506,7 @@ def test_guarded_reservation_waits_for_its_check(tmp_path):
     state = train(_smoke(reserve_background_spare_below=1.0, **kw), tmp_path / "a",
                   log=logs.append)
     assert state["reserved_background"]["step"] == 10  # the first eval step >= 5
-    checks = _checks(tmp_path / "a")
+    checks = _records(tmp_path / "a", "reservation_check")
     assert [c["step"] for c in checks] == [10] and checks[0]["passed"]
     assert checks[0]["spare"] == state["reserved_background"]["expert"]
     taus = {r["step"]: r["temperature"] for r in _step_records(tmp_path / "a")}
@@ -517,7 +517,7 @@ def test_guarded_reservation_waits_for_its_check(tmp_path):
                          reserve_background_spare_below=1e-9, **kw),
                   tmp_path / "b", log=logs.append)
     assert "reserved_background" not in state
-    checks = _checks(tmp_path / "b")
+    checks = _records(tmp_path / "b", "reservation_check")
     assert [c["step"] for c in checks] == [10, 20] and not any(c["passed"] for c in checks)
     assert sum("background reservation waits" in line for line in logs) == 2
     assert all(r["temperature"] > 50 for r in _step_records(tmp_path / "b"))
@@ -605,12 +605,13 @@ def test_merge_check_on_hand_made_decompositions():
     assert merge_check(torch.tensor([[0, 0, 1]]), 2)["target"] is None  # K = 2
 
 
-def _split_records(run) -> list[dict]:
-    import json
+def _force_merge_check(monkeypatch, **fields) -> None:
+    """The trainer's merge_check reports ``fields`` (e.g. merged_share=1.0) over the real
+    check's result."""
+    from econ_pyro.training import remedies
 
-    return [{**r["split_check"], "step": r["step"]} for r in
-            map(json.loads, (run / "metrics.jsonl").read_text().splitlines())
-            if "split_check" in r]
+    real = remedies.merge_check
+    monkeypatch.setattr(trainer_mod, "merge_check", lambda e, k: {**real(e, k), **fields})
 
 
 def test_split_of_a_merged_expert_in_training(tmp_path, monkeypatch):
@@ -618,18 +619,12 @@ def test_split_of_a_merged_expert_in_training(tmp_path, monkeypatch):
     copied into the target expert -- exactly, with revive_noise 0 -- whose Adam state
     restarts; the other experts are those of the same run without the split; the next
     check waits split_merged_every steps; checks stop at the background reservation."""
-    from econ_pyro.training import remedies
-
-    real = remedies.merge_check
-
-    def forced(experts, n_experts):
-        return {**real(experts, n_experts), "merged": 1, "merged_share": 1.0, "target": 2}
-    monkeypatch.setattr(trainer_mod, "merge_check", forced)
+    _force_merge_check(monkeypatch, merged=1, merged_share=1.0, target=2)
     kw = dict(max_steps=20, eval_every=5, log_every=5, revive_noise=0.0)
     logs = []
     state = train(_smoke(split_merged_from=20, **kw), tmp_path / "a", log=logs.append)
     assert [(s["step"], s["merged"], s["expert"]) for s in state["splits"]] == [(20, 1, 2)]
-    assert [r["step"] for r in _split_records(tmp_path / "a")] == [20]
+    assert [r["step"] for r in _records(tmp_path / "a", "split_check")] == [20]
     assert sum("is now a copy of it" in line for line in logs) == 1
     ckpt = torch.load(tmp_path / "a" / "last.pt", weights_only=False)
     experts = ckpt["model"]
@@ -651,22 +646,18 @@ def test_split_of_a_merged_expert_in_training(tmp_path, monkeypatch):
     state = train(_smoke(split_merged_from=5, split_merged_every=10, reserve_background_at=17,
                          **kw), tmp_path / "c", log=lambda *_: None)
     assert [s["step"] for s in state["splits"]] == [5, 15]
-    assert [r["step"] for r in _split_records(tmp_path / "c")] == [5, 15]
+    assert [r["step"] for r in _records(tmp_path / "c", "split_check")] == [5, 15]
     assert state["reserved_background"]["step"] == 17
 
 
 def test_split_waits_below_its_threshold(tmp_path, monkeypatch):
     """A merged share under split_merged_above: every evaluation step checks and logs,
     nothing is split, and the run is the run without checks (own random numbers)."""
-    from econ_pyro.training import remedies
-
-    real = remedies.merge_check
-    monkeypatch.setattr(trainer_mod, "merge_check",
-                        lambda e, k: {**real(e, k), "merged_share": 0.89})
+    _force_merge_check(monkeypatch, merged_share=0.89)
     kw = dict(max_steps=12, eval_every=4, log_every=4)
     state = train(_smoke(split_merged_from=4, split_merged_above=0.9, **kw), tmp_path / "a",
                   log=lambda *_: None)
-    recs = _split_records(tmp_path / "a")
+    recs = _records(tmp_path / "a", "split_check")
     assert [r["step"] for r in recs] == [4, 8, 12] and not any(r["split"] for r in recs)
     assert state["splits"] == []
     train(_smoke(**kw), tmp_path / "b", log=lambda *_: None)
@@ -709,11 +700,7 @@ def test_split_pair_is_exclusive_for_n_steps(tmp_path, monkeypatch):
     """With split_merged_exclusive = N the copy starts with the merged expert's Adam
     moments and, for N steps after the split, the two are limited to one step per scene
     (the competition's exclusive_experts); evaluations compete freely."""
-    from econ_pyro.training import remedies
-
-    real = remedies.merge_check
-    monkeypatch.setattr(trainer_mod, "merge_check", lambda e, k: {
-        **real(e, k), "merged": 1, "merged_share": 1.0, "target": 2})
+    _force_merge_check(monkeypatch, merged=1, merged_share=1.0, target=2)
     at_eval, at_step = _spy_competition(monkeypatch, "exclusive_experts")
     kw = dict(max_steps=14, eval_every=5, log_every=5, revive_noise=0.0,
               split_merged_from=5, split_merged_every=100, split_merged_exclusive=4)
@@ -761,11 +748,7 @@ def test_restart_of_a_merged_run(tmp_path, monkeypatch):
     step is skipped once max_restarts is used up)."""
     import json
 
-    from econ_pyro.training import remedies
-
-    real = remedies.merge_check
-    monkeypatch.setattr(trainer_mod, "merge_check",
-                        lambda e, k: {**real(e, k), "merged_share": 1.0})
+    _force_merge_check(monkeypatch, merged_share=1.0)
     kw = dict(max_steps=8, eval_every=4, log_every=2)
     logs = []
     state = train(_smoke(restart_merged_at=4, max_restarts=1, **kw), tmp_path / "a",
@@ -787,11 +770,7 @@ def test_restart_of_a_merged_run(tmp_path, monkeypatch):
 
 
 def test_restart_check_below_threshold_changes_nothing(tmp_path, monkeypatch):
-    from econ_pyro.training import remedies
-
-    real = remedies.merge_check
-    monkeypatch.setattr(trainer_mod, "merge_check",
-                        lambda e, k: {**real(e, k), "merged_share": 0.5})
+    _force_merge_check(monkeypatch, merged_share=0.5)
     kw = dict(max_steps=6, eval_every=3, log_every=2)
     state = train(_smoke(restart_merged_at=3, **kw), tmp_path / "a", log=lambda *_: None)
     assert "restarts" not in state and not (tmp_path / "a" / "attempts").exists()

@@ -103,6 +103,26 @@ def resolve_config(preset: str | None = None, config_file=None, sets=(), base=No
     return cfg
 
 
+def _share(tr: dict, key: str, nullable: bool = False) -> None:
+    """``train[key]`` must be a share in (0, 1] (or null if ``nullable``)."""
+    v = tr[key]
+    if v is None and nullable:
+        return
+    if not isinstance(v, int | float) or isinstance(v, bool) or not 0 < v <= 1:
+        raise ConfigError(f"train.{key} must be a share in (0, 1]"
+                          + (" or null" if nullable else "") + f", got {v!r}")
+
+
+def _count(tr: dict, key: str, minimum: int, what: str, nullable: bool = False) -> None:
+    """``train[key]`` must be an int >= ``minimum`` (or null if ``nullable``)."""
+    v = tr[key]
+    if v is None and nullable:
+        return
+    if not isinstance(v, int) or isinstance(v, bool) or v < minimum:
+        raise ConfigError(f"train.{key} must be {what}" + (" or null" if nullable else "")
+                          + f", got {v!r}")
+
+
 def validate(cfg: dict) -> ECONConfig:
     model = ECONConfig.from_dict(cfg["model"])
     tr = cfg["train"]
@@ -141,9 +161,7 @@ def validate(cfg: dict) -> ECONConfig:
             and isinstance(e[1], int | float) and e[1] > 0 for e in sched)):
         raise ConfigError(f"train.lr_at must be a list of [step, lr] pairs (step >= 0, lr > 0), "
                           f"got {sched!r}")
-    ex = tr["exclusive_until"]
-    if ex is not None and (not isinstance(ex, int) or isinstance(ex, bool) or ex < 0):
-        raise ConfigError(f"train.exclusive_until must be a step >= 0 or null, got {ex!r}")
+    _count(tr, "exclusive_until", 0, "a step >= 0", nullable=True)
     at, lr = tr["reserve_background_at"], tr["reserve_background_lr"]
     if at is not None and (not isinstance(at, int) or at < 1):
         raise ConfigError(f"train.reserve_background_at must be a step >= 1 or null, got {at!r}")
@@ -153,32 +171,15 @@ def validate(cfg: dict) -> ECONConfig:
         raise ConfigError(f"train.reserve_background_lr must be a positive number or null, "
                           f"got {lr!r}")
     for key in ("reserve_background_last_largest", "reserve_background_spare_below"):
-        v = tr[key]
-        if v is not None and (not isinstance(v, int | float) or isinstance(v, bool)
-                              or not 0 < v <= 1):
-            raise ConfigError(f"train.{key} must be a share in (0, 1] or null, got {v!r}")
-    for key in ("split_merged_from", "split_merged_every"):
-        v = tr[key]
-        if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
-            raise ConfigError(f"train.{key} must be a step >= 1 or null, got {v!r}")
-    v = tr["restart_merged_at"]
-    if v is not None and (not isinstance(v, int) or isinstance(v, bool) or v < 1):
-        raise ConfigError(f"train.restart_merged_at must be a step >= 1 or null, got {v!r}")
-    v = tr["max_restarts"]
-    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-        raise ConfigError(f"train.max_restarts must be an int >= 0, got {v!r}")
-    v = tr["restart_merged_above"]
-    if not isinstance(v, int | float) or isinstance(v, bool) or not 0 < v <= 1:
-        raise ConfigError(f"train.restart_merged_above must be a share in (0, 1], got {v!r}")
+        _share(tr, key, nullable=True)
+    for key in ("split_merged_above", "restart_merged_above"):
+        _share(tr, key)
+    for key in ("split_merged_from", "split_merged_every", "restart_merged_at"):
+        _count(tr, key, 1, "a step >= 1", nullable=True)
+    _count(tr, "max_restarts", 0, "an int >= 0")
+    _count(tr, "split_merged_exclusive", 0, "a number of steps >= 0")
     if tr["restart_merged_at"] is not None and model.n_experts < 2:
         raise ConfigError("train.restart_merged_at needs at least 2 experts")
-    v = tr["split_merged_exclusive"]
-    if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-        raise ConfigError(f"train.split_merged_exclusive must be a number of steps >= 0, "
-                          f"got {v!r}")
-    v = tr["split_merged_above"]
-    if not isinstance(v, int | float) or isinstance(v, bool) or not 0 < v <= 1:
-        raise ConfigError(f"train.split_merged_above must be a share in (0, 1], got {v!r}")
     if tr["split_merged_from"] is not None and model.n_experts < 3:
         raise ConfigError("train.split_merged_from needs at least 3 experts")
     tau = tr["reserve_background_temperature"]

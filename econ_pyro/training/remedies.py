@@ -44,6 +44,16 @@ import torch
 REVIVE = (None, "noise", "split")
 
 
+def _object_steps_per_scene(experts: torch.Tensor, n_experts: int) -> torch.Tensor:
+    """``[N, K]``: how many object steps (t = T..2) each expert won in each scene."""
+    return torch.nn.functional.one_hot(experts[:, :-1], n_experts).sum(1)
+
+
+def _last_step_wins(experts: torch.Tensor, n_experts: int) -> torch.Tensor:
+    """``[K]``: how many last steps (t = 1) each expert won."""
+    return torch.bincount(experts[:, -1], minlength=n_experts)
+
+
 def reservation_check(experts: torch.Tensor, regions: torch.Tensor, n_experts: int) -> dict:
     """Which expert a background reservation would take, from a decomposition of
     validation scenes (``experts`` [N,T], ``regions`` [N,T,H,W], index T-1 = last step).
@@ -53,8 +63,8 @@ def reservation_check(experts: torch.Tensor, regions: torch.Tensor, n_experts: i
     its share of the object steps.  ``last_largest``: share of scenes whose last-step
     region is the largest.  ``source``: the expert with the most last-step wins."""
     T = experts.shape[1]
-    counts = torch.bincount(experts[:, :-1].flatten(), minlength=n_experts)  # t = T..2
-    last = torch.bincount(experts[:, -1], minlength=n_experts)  # t = 1
+    counts = _object_steps_per_scene(experts, n_experts).sum(0)
+    last = _last_step_wins(experts, n_experts)
     spare = int((counts * (len(experts) + 1) - last).argmin())
     largest = regions.sum((-2, -1)).argmax(1) == T - 1
     return {"spare": spare, "spare_share": float(counts[spare] / counts.sum().clamp_min(1)),
@@ -72,11 +82,9 @@ def merge_check(experts: torch.Tensor, n_experts: int) -> dict:
     not the one winning most last steps (the background's), and among the rest the one
     with the fewest object-step wins (ties: the fewest last-step wins); None if no
     expert is left (K < 3)."""
-    objects = experts[:, :-1]
-    per_scene = torch.nn.functional.one_hot(objects, n_experts).sum(1)  # [N, K]
+    per_scene = _object_steps_per_scene(experts, n_experts)
     multi = (per_scene >= 2).float().mean(0)
-    counts = per_scene.sum(0)
-    last = torch.bincount(experts[:, -1], minlength=n_experts)
+    counts, last = per_scene.sum(0), _last_step_wins(experts, n_experts)
     merged, source = int(multi.argmax()), int(last.argmax())
     rest = [k for k in range(n_experts) if k not in (merged, source)]
     target = min(rest, key=lambda k: (int(counts[k]), int(last[k]), k)) if rest else None
@@ -112,11 +120,12 @@ def revive_expert(econ, opt: torch.optim.Optimizer, dead: int, source: int | Non
         else:
             for p, q in zip(target.parameters(), experts[source].parameters(), strict=True):
                 p.copy_(q + noise * q.abs().mean() * torch.randn_like(q))
-    for p, q in zip(target.parameters(), experts[source if source is not None else dead]
-                    .parameters(), strict=True):
+    for p in target.parameters():
         opt.state.pop(p, None)
-        if copy_state and source is not None and q in opt.state:
-            opt.state[p] = {k: v.clone() for k, v in opt.state[q].items()}
+    if copy_state and source is not None:
+        for p, q in zip(target.parameters(), experts[source].parameters(), strict=True):
+            if q in opt.state:
+                opt.state[p] = {k: v.clone() for k, v in opt.state[q].items()}
 
 
 def balance_at(train_cfg: dict, step: int) -> float:

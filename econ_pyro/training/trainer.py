@@ -463,8 +463,7 @@ class Trainer:
         tr, st = self.tr, self.state
         step = st["step"]
         return (tr["split_merged_from"] is not None and step >= tr["split_merged_from"]
-                and step % tr["eval_every"] == 0 and not self._reserved()
-                and self.model_cfg.background_expert is None
+                and step % tr["eval_every"] == 0 and self.model_cfg.background_expert is None
                 and (not st["splits"] or step - st["splits"][-1]["step"]
                      >= tr["split_merged_every"]))
 
@@ -500,7 +499,8 @@ class Trainer:
     def _split_merged(self) -> None:
         """If one expert wins two or more object steps in at least ``split_merged_above``
         of the validation scenes, overwrite ``merge_check``'s target expert with a copy of
-        it perturbed by ``revive_noise`` (its Adam state restarts)."""
+        it perturbed by ``revive_noise``; its Adam state restarts, or with
+        ``split_merged_exclusive`` becomes a copy of the merged expert's."""
         tr, st, K = self.tr, self.state, self.model_cfg.n_experts
         check = merge_check(self._check_decomposition()["experts"], K)
         split = check["merged_share"] >= tr["split_merged_above"] and check["target"] is not None
