@@ -275,6 +275,31 @@ def test_late_background_reservation(tmp_path):
     assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
 
 
+@pytest.mark.parametrize("fresh", [True, False])
+def test_reservation_starts_the_lr_schedule_afresh(tmp_path, monkeypatch, fresh):
+    """Validation losses from before the reservation are not the bar after it: with
+    reserve_background_fresh_schedule the lr is not divided for failing to beat them."""
+    losses = iter([1.0, 1.0, 5.0, 4.9, 4.8, 4.7])  # evaluations at steps 2, 4 | 6, ..., 12
+    monkeypatch.setattr(trainer_mod.Trainer, "validate", lambda self: next(losses))
+    state = train(_smoke(max_steps=12, eval_every=2, patience=2, dashboard=False,
+                         reserve_background_at=6, reserve_background_fresh_schedule=fresh),
+                  tmp_path / "r", log=lambda *_: None)
+    assert state["reserved_background"]["step"] == 6
+    # fresh: 5.0 is the first loss of the new phase and each later one improves on it;
+    # otherwise 5.0 and 4.8 are the 2nd bad evaluations after 1.0 -> lr divided twice
+    assert state["lr_decreases"] == (0 if fresh else 2)
+    assert state["best_val"] == (4.7 if fresh else 1.0)
+
+
+def test_runs_from_before_the_fresh_schedule_resume_without_it():
+    from econ_pyro.training.config import complete_config
+
+    old = resolve_config("cpu-unique")
+    del old["train"]["reserve_background_fresh_schedule"]
+    assert complete_config(old)["train"]["reserve_background_fresh_schedule"] is False
+    assert resolve_config("cpu-unique")["train"]["reserve_background_fresh_schedule"] is True
+
+
 @pytest.mark.parametrize("key,value", [("reserve_background_at", 0),
                                        ("reserve_background_at", 2.5),
                                        ("reserve_background_lr", -1.0)])

@@ -145,7 +145,7 @@ def validate(cfg: dict) -> ECONConfig:
     if not isinstance(tr["balance_start"], int) or tr["balance_start"] < 0:
         raise ConfigError(f"train.balance_start must be an int >= 0, got {tr['balance_start']!r}")
     for key in ("reserve_background_copy", "revive_after_reservation",
-                "reserve_background_exclusive"):
+                "reserve_background_exclusive", "reserve_background_fresh_schedule"):
         if not isinstance(tr[key], bool):
             raise ConfigError(f"train.{key} must be true or false, got {tr[key]!r}")
     for key in ("revive_after_reservation", "reserve_background_exclusive"):
@@ -211,9 +211,15 @@ def validate(cfg: dict) -> ECONConfig:
     return model
 
 
+# the training of a run started before these keys existed
+_BEFORE_KEY_EXISTED = {"reserve_background_fresh_schedule": False}
+
+
 def complete_config(cfg: dict) -> dict:
-    """Fill train/data keys added since a run was started with their defaults (for resume)."""
+    """Fill train/data keys added since a run was started (for resume): with their
+    defaults, or where a new default changed the training, with the old behaviour."""
     cfg = dict(cfg)
-    cfg["train"] = {**TRAIN_DEFAULTS, "supervise_regions": False, **cfg.get("train", {})}
+    cfg["train"] = {**TRAIN_DEFAULTS, "supervise_regions": False, **_BEFORE_KEY_EXISTED,
+                    **cfg.get("train", {})}
     cfg["data"] = {**DATA_DEFAULTS, **cfg.get("data", {})}
     return cfg

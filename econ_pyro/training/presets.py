@@ -52,6 +52,11 @@ TRAIN_DEFAULTS = {
     # model.background_expert is already set
     "reserve_background_at": None,
     "reserve_background_lr": None,
+    # ... and the lr schedule starts afresh there (best validation loss forgotten, patience
+    # count 0): losses from before the reservation, when any expert could explain the
+    # background, cannot be beaten soon after it, so they would divide the lr every
+    # `patience` evaluations (false: the behaviour of rounds 4-7, docs/SPECIALISATION.md)
+    "reserve_background_fresh_schedule": True,
     # ... and the reserved expert first becomes a copy of the expert that won most last
     # steps on the validation scenes (the one that explained the background until then)
     "reserve_background_copy": False,

@@ -557,6 +557,8 @@ class Trainer:
         self.cfg["model"]["background_expert"] = b
         if tr["reserve_background_lr"] is not None:
             self._set_lr(tr["reserve_background_lr"])
+        if tr["reserve_background_fresh_schedule"]:  # judge later losses by later losses
+            st["best_val"], st["bad_evals"] = math.inf, 0
         self.shares.window.zero_()  # a revival judges wins after the reservation only
         st["reserved_background"] = {"step": st["step"], "expert": b,
                                      "object_step_wins": check["object_step_wins"],
