@@ -291,6 +291,42 @@ def test_reservation_starts_the_lr_schedule_afresh(tmp_path, monkeypatch, fresh)
     assert state["best_val"] == (4.7 if fresh else 1.0)
 
 
+def test_frozen_attention_keeps_its_weights_while_the_vaes_learn(tmp_path):
+    """From freeze_attention_at on the attention nets stay exactly as they were (no
+    gradient, no Adam momentum), the encoders/decoders keep training, and a run
+    resumed past that step freezes them again."""
+    from click.testing import CliRunner
+
+    from econ_pyro.cli.main import cli
+    from econ_pyro.training import load
+
+    log = []
+    train(_smoke(max_steps=3), tmp_path / "a", log=lambda *_: None)
+    train(_smoke(max_steps=7, freeze_attention_at=3), tmp_path / "b", log=log.append)
+    assert any("attention nets frozen" in str(line) for line in log)
+    a, b = load(tmp_path / "a").state_dict(), load(tmp_path / "b").state_dict()
+    att = [k for k in a if ".attention." in k]
+    vae = [k for k in a if ".encoder." in k or ".decoder." in k]
+    assert att and vae
+    assert all(torch.equal(a[k], b[k]) for k in att)
+    assert sum(not torch.equal(a[k], b[k]) for k in vae) > len(vae) // 2
+    # stopped after the freeze and resumed: the same run
+    train(_smoke(max_steps=5, freeze_attention_at=3), tmp_path / "c", log=lambda *_: None)
+    out = CliRunner().invoke(cli, ["train", "--resume", str(tmp_path / "c"), "--max-steps", "7"])
+    assert out.exit_code == 0, out.output
+    assert _losses(tmp_path / "b") == _losses(tmp_path / "c")
+    c = load(tmp_path / "c").state_dict()
+    assert all(torch.equal(a[k], c[k]) for k in att)
+
+
+@pytest.mark.parametrize("value", [0, 2.5, True])
+def test_bad_freeze_attention_at(value):
+    from econ_pyro.training.config import validate
+
+    with pytest.raises(ConfigError, match="freeze_attention_at"):
+        validate(_smoke(freeze_attention_at=value))
+
+
 def test_runs_from_before_the_fresh_schedule_resume_without_it():
     from econ_pyro.training.config import complete_config
 

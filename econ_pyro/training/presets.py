@@ -95,6 +95,10 @@ TRAIN_DEFAULTS = {
     # of a scene cannot win another step of it (training only; validation, dashboard and
     # evaluate compete without it); null: never
     "exclusive_until": None,
+    # from this step on (null: never) the attention nets stop training and only the experts'
+    # VAEs learn (a deviation: a late phase in which the competition's regions stay put
+    # while the shapes sharpen; docs/SPECIALISATION.md, round 8)
+    "freeze_attention_at": None,
     # planned lr changes: [[step, lr], ...] sets the lr at the start of each step listed
     "lr_at": None,
     # start from another model's weights (a run folder, a .pt checkpoint or a pretrained

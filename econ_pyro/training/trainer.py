@@ -9,6 +9,7 @@ import platform
 import signal
 import threading
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
@@ -203,6 +204,7 @@ class Trainer:
                 for net in (expert.attention, expert.encoder, expert.decoder):
                     net.compile()  # in place: parameter names (checkpoints) unchanged
         self.opt = torch.optim.Adam(self.econ.parameters(), lr=tr["lr"])
+        self._attention_frozen = False
         self.data = _Data(cfg, self.model_cfg.image_size, tr["batch_size"], tr["seed"],
                           tr["val_size"])
         self.elbo = ECONELBO()
@@ -329,6 +331,7 @@ class Trainer:
                 pair = self._split_pair(step)
                 self.econ.competition.exclusive = every or pair is not None
                 self.econ.competition.exclusive_experts = None if every else pair
+                self._freeze_attention(step)
                 for at, lr in tr["lr_at"] or ():
                     if step == at:  # a set lr from this step on (a planned lr drop)
                         self._set_lr(lr)
@@ -416,6 +419,21 @@ class Trainer:
                 st["last_win"][k] = st["step"]
         return [k for k, last in enumerate(st["last_win"])
                 if st["step"] - last >= self.tr["dead_after"]]
+
+    def _freeze_attention(self, step: int) -> None:
+        """From ``freeze_attention_at`` on the attention nets get no gradient, so Adam
+        skips them: only the VAEs train (re-applied on a resume past that step)."""
+        at = self.tr["freeze_attention_at"]
+        if at is None or step < at or self._attention_frozen:
+            return
+        for expert in self.econ.experts.experts:
+            expert.attention.requires_grad_(False)
+        # pyro.module skips parameters without grad, with one warning per parameter
+        warnings.filterwarnings("ignore", message=r".*not registered in the param store "
+                                r"because requires_grad=False")
+        self._attention_frozen = True
+        self.log(f"step {step}: attention nets frozen (train.freeze_attention_at); "
+                 "only the experts' VAEs train from here")
 
     def _set_lr(self, lr: float) -> None:
         """Set the lr of every parameter group (recorded in the state as after a decrease)."""
