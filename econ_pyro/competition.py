@@ -50,11 +50,12 @@ class Competition:
     bias: torch.Tensor | None = None  # [K] logit bonus (training-time load balancing)
     exclusive: bool = False  # each expert wins at most one step per scene (training-time)
     exclusive_experts: tuple[int, ...] | None = None  # ... only these (None: every expert)
+    min_region: float = 0.0  # proposals attending fewer pixels lose (unless all do); 0: off
 
     @classmethod
     def from_config(cls, cfg) -> Competition:
         return cls(cfg.competition, cfg.score, cfg.lam, cfg.temperature,
-                   area_power=cfg.area_power)
+                   area_power=cfg.area_power, min_region=cfg.min_region)
 
     def score(self, l_x, l_r, region_area, scope_area) -> torch.Tensor:
         """Scores ``[..., K]`` or ``[K, ...]`` from per-expert losses of the same shape."""
@@ -63,6 +64,17 @@ class Competition:
         if self.score_form == "area":
             l_x = l_x * ((scope_area + AREA_EPS) / (region_area + AREA_EPS)) ** self.area_power
         return self.lam * l_x + l_r
+
+    def bar_small(self, scores: torch.Tensor, region_area: torch.Tensor) -> torch.Tensor:
+        """Scores ``[n, B]`` with the proposals attending fewer than ``min_region`` pixels
+        set to +inf, in the scenes where some expert attends at least that many: the
+        paper's summed score rewards attending (almost) nothing, and an object no expert
+        takes is left to the background step (docs/SPECIALISATION.md, round 8)."""
+        if not self.min_region:
+            return scores
+        small = region_area < self.min_region
+        everyone = small.all(0, keepdim=True)
+        return torch.where(everyone, scores, scores.masked_fill(small, float("inf")))
 
     def new_taken(self, n_scenes: int, n_experts: int, device) -> torch.Tensor | None:
         """Per-scene record ``[B, K]`` of the experts that have won a step (for
@@ -177,9 +189,9 @@ def _score(econ, x, scope, regions, only=None):
     appearance, shape = econ.experts.all("decode", z, per_expert=(True,), only=only)
     l_x = appearance_nll(x, regions, appearance, cfg.sigma_x)
     l_r = region_kl(regions, scope, shape)
-    scores = econ.competition.score(l_x, l_r, regions.flatten(-3).sum(-1),
-                                    scope.flatten(-3).sum(-1))
-    return scores, mu, logvar
+    area = regions.flatten(-3).sum(-1)
+    scores = econ.competition.score(l_x, l_r, area, scope.flatten(-3).sum(-1))
+    return econ.competition.bar_small(scores, area), mu, logvar
 
 
 def exclude(scores: torch.Tensor, allowed: list[int] | None) -> torch.Tensor:

@@ -36,6 +36,9 @@ class ECONConfig:
     lam: float = 1.0
     area_power: float = 1.0  # score "area": L_x * (|s| / |r~|) ** area_power
     temperature: float = 1.0
+    # deviation (docs/SPECIALISATION.md, round 8): a proposal attending fewer pixels than
+    # this loses to every proposal attending more, unless all attend fewer (0: off)
+    min_region: float = 0.0
     # whether later steps' losses send gradients through the scope into earlier winners
     detach_scope: bool = False
     # prior p(k_t) over experts (None = uniform)
@@ -75,6 +78,7 @@ class ECONConfig:
         need(self.beta >= 0 and self.gamma >= 0 and self.lam >= 0, "beta, gamma, lam must be >= 0")
         need(self.temperature > 0, "temperature must be positive")
         need(0 <= self.area_power <= 1, f"area_power must be in [0, 1], got {self.area_power}")
+        need(self.min_region >= 0, f"min_region must be >= 0, got {self.min_region}")
         need(self.competition in COMPETITION_MODES,
              f"competition must be one of {COMPETITION_MODES}, got {self.competition!r}")
         need(self.score in SCORE_FORMS, f"score must be one of {SCORE_FORMS}, got {self.score!r}")

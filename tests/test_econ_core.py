@@ -118,6 +118,40 @@ def test_score_forms():
     assert half[1] < half[0]  # equal error per pixel: still favours the smaller region
 
 
+def test_min_region_bars_small_proposals():
+    """A proposal attending fewer than min_region pixels loses to every larger one; in
+    a scene where every proposal is that small nothing changes; 0 switches it off."""
+    scores = torch.tensor([[1.0, 7.0], [5.0, 8.0], [3.0, 6.0]])  # [K = 3, B = 2]
+    area = torch.tensor([[0.0, 2.0], [40.0, 3.0], [50.0, 1.0]])
+    barred = Competition(min_region=30).bar_small(scores, area)
+    assert torch.isinf(barred[0, 0]) and torch.equal(barred[1:, 0], scores[1:, 0])
+    assert torch.equal(barred[:, 1], scores[:, 1])  # every proposal small: unchanged
+    assert torch.equal(Competition().bar_small(scores, area), scores)
+    k = Competition(mode="deterministic").distribution(barred.T).sample()
+    assert k.tolist() == [2, 2]  # scene 0: best non-empty proposal; scene 1: best overall
+
+
+def test_min_region_reaches_the_competition(tiny_batch):
+    """model.min_region flows into compete(): proposals smaller than it get +inf scores
+    in the scenes where some expert attends at least that many pixels, others keep theirs."""
+    from econ_pyro.competition import compete
+
+    econ = make_econ(min_region=20.0)
+    assert econ.competition.min_region == 20.0
+    scope = torch.ones_like(tiny_batch[:, :1])
+    econ.competition.min_region = 0.0
+    area = compete(econ, tiny_batch, scope, 3).regions.flatten(-3).sum(-1)  # [K, B]
+    econ.competition.min_region = float(area.median())
+    large = area >= econ.competition.min_region
+    mixed = large.any(0) & (~large).any(0)
+    assert mixed.any()  # the case to test occurs
+    p = compete(econ, tiny_batch, scope, 3)
+    assert torch.isinf(p.scores[~large & large.any(0, keepdim=True)]).all()
+    assert torch.isfinite(p.scores[large]).all()
+    with pytest.raises(ConfigError, match="min_region"):
+        tiny_config(min_region=-1.0)
+
+
 def test_deterministic_mode_samples_argmin():
     scores = torch.randn(500, 4)
     k = Competition(mode="deterministic").distribution(scores).sample()
