@@ -629,12 +629,40 @@ def test_bad_guard_options(key, value):
         validate(_smoke(reserve_background_at=5, **{key: value}))
 
 
-@pytest.mark.parametrize("key", ["revive_after_reservation", "reserve_background_exclusive"])
-def test_after_reservation_options_need_a_reservation(key):
+@pytest.mark.parametrize("key,value", [("revive_after_reservation", True),
+                                       ("reserve_background_exclusive", True),
+                                       ("reserve_background_min_region", 10)])
+def test_after_reservation_options_need_a_reservation(key, value):
     from econ_pyro.training.config import validate
 
     with pytest.raises(ConfigError, match=f"{key} needs train.reserve_background_at"):
-        validate(_smoke(revive="split", **{key: True}))
+        validate(_smoke(revive="split", **{key: value}))
+
+
+def test_reservation_sets_min_region(tmp_path, monkeypatch):
+    """reserve_background_min_region: 0 before the reservation, P from it on, kept in the
+    run's config and checkpoint (a loaded model competes with it)."""
+    from econ_pyro.training import load
+    from econ_pyro.training.config import validate
+
+    seen = []
+    real = trainer_mod.Trainer._step
+
+    def spy(self, x, kw):
+        seen.append((self.state["step"], self.econ.competition.min_region))
+        return real(self, x, kw)
+
+    monkeypatch.setattr(trainer_mod.Trainer, "_step", spy)
+    train(_smoke(max_steps=12, reserve_background_at=6, reserve_background_min_region=7),
+          tmp_path / "r", log=lambda *_: None)
+    assert [m for s, m in seen if s < 6] == [0.0] * 6
+    assert [m for s, m in seen if s >= 6] == [7.0] * 6
+    import json
+
+    assert json.loads((tmp_path / "r" / "config.json").read_text())["model"]["min_region"] == 7.0
+    assert load(tmp_path / "r").competition.min_region == 7.0
+    with pytest.raises(ConfigError, match="reserve_background_min_region"):
+        validate(_smoke(reserve_background_at=5, reserve_background_min_region=-1))
 
 
 def test_merge_check_on_hand_made_decompositions():

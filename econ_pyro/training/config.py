@@ -148,8 +148,13 @@ def validate(cfg: dict) -> ECONConfig:
                 "reserve_background_exclusive", "reserve_background_fresh_schedule"):
         if not isinstance(tr[key], bool):
             raise ConfigError(f"train.{key} must be true or false, got {tr[key]!r}")
-    for key in ("revive_after_reservation", "reserve_background_exclusive"):
-        if tr[key] and tr["reserve_background_at"] is None:
+    mr = tr["reserve_background_min_region"]
+    if mr is not None and (not isinstance(mr, int | float) or isinstance(mr, bool) or mr < 0):
+        raise ConfigError(f"train.reserve_background_min_region must be a number >= 0 or null, "
+                          f"got {mr!r}")
+    for key in ("revive_after_reservation", "reserve_background_exclusive",
+                "reserve_background_min_region"):
+        if tr[key] not in (False, None) and tr["reserve_background_at"] is None:
             raise ConfigError(f"train.{key} needs train.reserve_background_at")
     if tr["init_from"] is not None and not isinstance(tr["init_from"], str):
         raise ConfigError(f"train.init_from must be a run folder, checkpoint or pretrained "

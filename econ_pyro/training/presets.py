@@ -57,6 +57,9 @@ TRAIN_DEFAULTS = {
     # background, cannot be beaten soon after it, so they would divide the lr every
     # `patience` evaluations (false: the behaviour of rounds 4-7, docs/SPECIALISATION.md)
     "reserve_background_fresh_schedule": True,
+    # ... and model.min_region becomes this from the reservation on (null: unchanged; a
+    # deviation: empty object steps no longer win, docs/SPECIALISATION.md, round 8)
+    "reserve_background_min_region": None,
     # ... and the reserved expert first becomes a copy of the expert that won most last
     # steps on the validation scenes (the one that explained the background until then)
     "reserve_background_copy": False,

@@ -570,9 +570,13 @@ class Trainer:
         copied = tr["reserve_background_copy"] and source != b
         if copied:  # b starts as an exact copy of the expert that explained the last step
             revive_expert(self.econ, self.opt, dead=b, source=source, noise=0.0)
-        self.model_cfg = replace(self.model_cfg, background_expert=b)
+        mr = tr["reserve_background_min_region"]
+        extra = {} if mr is None else {"min_region": float(mr)}
+        self.model_cfg = replace(self.model_cfg, background_expert=b, **extra)
         self.econ.config = self.model_cfg
-        self.cfg["model"]["background_expert"] = b
+        self.cfg["model"].update(background_expert=b, **extra)
+        if mr is not None:  # empty object steps stop winning from here on
+            self.econ.competition.min_region = float(mr)
         if tr["reserve_background_lr"] is not None:
             self._set_lr(tr["reserve_background_lr"])
         if tr["reserve_background_fresh_schedule"]:  # judge later losses by later losses
