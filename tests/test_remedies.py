@@ -645,18 +645,10 @@ def test_reservation_sets_min_region(tmp_path, monkeypatch):
     from econ_pyro.training import load
     from econ_pyro.training.config import validate
 
-    seen = []
-    real = trainer_mod.Trainer._step
-
-    def spy(self, x, kw):
-        seen.append((self.state["step"], self.econ.competition.min_region))
-        return real(self, x, kw)
-
-    monkeypatch.setattr(trainer_mod.Trainer, "_step", spy)
+    _, at_step = _spy_competition(monkeypatch, "min_region")
     train(_smoke(max_steps=12, reserve_background_at=6, reserve_background_min_region=7),
           tmp_path / "r", log=lambda *_: None)
-    assert [m for s, m in seen if s < 6] == [0.0] * 6
-    assert [m for s, m in seen if s >= 6] == [7.0] * 6
+    assert at_step == [0.0] * 6 + [7.0] * 6  # steps 0-5, then 6-11
     import json
 
     assert json.loads((tmp_path / "r" / "config.json").read_text())["model"]["min_region"] == 7.0

@@ -123,6 +123,16 @@ def _count(tr: dict, key: str, minimum: int, what: str, nullable: bool = False) 
                           + f", got {v!r}")
 
 
+def _number(tr: dict, key: str, minimum: float, strict: bool, what: str) -> None:
+    """``train[key]`` must be null or a number > ``minimum`` (``strict``) or >= it."""
+    v = tr[key]
+    if v is None:
+        return
+    if not isinstance(v, int | float) or isinstance(v, bool) or v < minimum or \
+            (strict and v == minimum):
+        raise ConfigError(f"train.{key} must be {what} or null, got {v!r}")
+
+
 def validate(cfg: dict) -> ECONConfig:
     model = ECONConfig.from_dict(cfg["model"])
     tr = cfg["train"]
@@ -148,10 +158,7 @@ def validate(cfg: dict) -> ECONConfig:
                 "reserve_background_exclusive", "reserve_background_fresh_schedule"):
         if not isinstance(tr[key], bool):
             raise ConfigError(f"train.{key} must be true or false, got {tr[key]!r}")
-    mr = tr["reserve_background_min_region"]
-    if mr is not None and (not isinstance(mr, int | float) or isinstance(mr, bool) or mr < 0):
-        raise ConfigError(f"train.reserve_background_min_region must be a number >= 0 or null, "
-                          f"got {mr!r}")
+    _number(tr, "reserve_background_min_region", 0, False, "a number >= 0")
     for key in ("revive_after_reservation", "reserve_background_exclusive",
                 "reserve_background_min_region"):
         if tr[key] not in (False, None) and tr["reserve_background_at"] is None:
@@ -188,11 +195,7 @@ def validate(cfg: dict) -> ECONConfig:
         raise ConfigError("train.restart_merged_at needs at least 2 experts")
     if tr["split_merged_from"] is not None and model.n_experts < 3:
         raise ConfigError("train.split_merged_from needs at least 3 experts")
-    tau = tr["reserve_background_temperature"]
-    if tau is not None and (not isinstance(tau, int | float) or isinstance(tau, bool)
-                            or tau <= 0):
-        raise ConfigError(f"train.reserve_background_temperature must be a positive number or "
-                          f"null, got {tau!r}")
+    _number(tr, "reserve_background_temperature", 0, True, "a positive number")
     if tr["revive"] not in REVIVE:
         raise ConfigError(f"train.revive must be null, 'noise' or 'split', got {tr['revive']!r}")
     if not 0 <= tr["revive_below"] < 1 or tr["balance"] < 0 or not 0 <= tr["balance_decay"] < 1:
