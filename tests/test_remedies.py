@@ -336,6 +336,17 @@ def test_runs_from_before_the_fresh_schedule_resume_without_it():
     assert resolve_config("cpu-unique")["train"]["reserve_background_fresh_schedule"] is True
 
 
+def test_runs_from_before_the_min_region_default_resume_without_it():
+    """The preset bars small proposals after the reservation (round 9); a cpu-unique run
+    whose config predates the key resumes with it off, as it was trained."""
+    from econ_pyro.training.config import complete_config
+
+    assert resolve_config("cpu-unique")["train"]["reserve_background_min_region"] == 10
+    old = resolve_config("cpu-unique")
+    del old["train"]["reserve_background_min_region"]
+    assert complete_config(old)["train"]["reserve_background_min_region"] is None
+
+
 @pytest.mark.parametrize("key,value", [("reserve_background_at", 0),
                                        ("reserve_background_at", 2.5),
                                        ("reserve_background_lr", -1.0)])
