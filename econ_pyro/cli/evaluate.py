@@ -99,24 +99,35 @@ def aggregate(results: list[dict]) -> dict:
 @click.option("--baseline", "baseline_run", type=click.Path(exists=True), default=None,
               help="Another run (e.g. the K=1 model) evaluated with the same code on the "
                    "same scenes and reported beside the first run.")
+@click.option("--min-region", type=click.FloatRange(min=0), default=None,
+              help="Competition bar for this evaluation: a proposal attending fewer than this "
+                   "many pixels loses to every larger one unless all are smaller "
+                   "(model.min_region; 0: off; default: each model's own, e.g. 10 for "
+                   "cpu-unique runs since session 9, 0 for older ones).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write JSON here, plus a confusion-matrix PNG (.png) and histograms of the "
                    "per-scene/per-object values (_hist.png) next to it.")
 def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, controlled,
-             baseline_run, out):
+             min_region, baseline_run, out):
     """Measure segmentation (ARI, FG-ARI, mSC), expert specialisation, amodal completion,
     depth order, object counts and controlled generation on scenes with ground truth,
     next to simple baselines.  Several RUNS (e.g. training seeds) are aggregated as
     mean ± sd across runs."""
+    def load_run(run):
+        econ = _load(run)
+        if min_region is not None:
+            econ.competition.min_region = min_region
+        return econ
+
     results = []
     for run in runs:
-        econ = _load(run)
+        econ = load_run(run)
         try:
             scenes = _scenes(econ, data_dir, kind, n, seed, objects, repeat_classes)
             m = run_evaluate(econ, scenes, n_steps=n_steps, controlled=controlled)
         except (DataError, ValueError) as e:
             raise click.ClickException(str(e)) from None
-        m["run"] = str(run)
+        m["run"], m["min_region"] = str(run), econ.competition.min_region
         results.append(m)
         if len(runs) > 1:
             click.echo(f"== {run}")
@@ -124,13 +135,13 @@ def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, co
     report = results[0] if len(results) == 1 else {"runs": results,
                                                    "across_runs": aggregate(results)}
     if baseline_run:
-        econ = _load(baseline_run)
+        econ = load_run(baseline_run)
         try:
             scenes = _scenes(econ, data_dir, kind, n, seed, objects, repeat_classes)
             base = run_evaluate(econ, scenes, n_steps=n_steps, controlled=0)
         except (DataError, ValueError) as e:
             raise click.ClickException(str(e)) from None
-        base["run"] = str(baseline_run)
+        base["run"], base["min_region"] = str(baseline_run), econ.competition.min_region
         report = {**report, "baseline_run": base}
         click.echo(f"== baseline run {baseline_run}")
         click.echo(format_table(base))
