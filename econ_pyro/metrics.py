@@ -73,6 +73,31 @@ def match_objects(visible: np.ndarray, present: np.ndarray, pred_labels: np.ndar
     return step
 
 
+def foreground_matches(step: np.ndarray, visible: np.ndarray, amodal: np.ndarray,
+                       present: np.ndarray):
+    """``(o, step[o], occluded)`` for each matched foreground slot o of one image.
+
+    ``step`` is :func:`match_objects`' answer; slot 0 (the background) is left out; an
+    object is occluded when part of its amodal mask is not visible.
+    """
+    for o in np.flatnonzero(present):
+        if o > 0 and step[o] >= 0:
+            yield int(o), int(step[o]), bool((amodal[o] & ~visible[o]).any())
+
+
+def matched_objects(visible: np.ndarray, amodal: np.ndarray, present: np.ndarray,
+                    pred_labels: np.ndarray, n_pred: int):
+    """``(n, o, step, occluded)`` for each matched foreground object of a batch of images.
+
+    Masks ``[N, O+1, H, W]`` (bool), ``present`` ``[N, O+1]``, predicted labels
+    ``[N, H, W]`` (the step explaining each pixel) from ``n_pred`` steps.
+    """
+    for n in range(len(pred_labels)):
+        step = match_objects(visible[n], present[n], pred_labels[n], n_pred)
+        for o, s, occluded in foreground_matches(step, visible[n], amodal[n], present[n]):
+            yield n, o, s, occluded
+
+
 def iou(a: np.ndarray, b: np.ndarray) -> float:
     u = (a | b).sum()
     return float((a & b).sum() / u) if u else 1.0
@@ -186,21 +211,18 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
         step = match_objects(visible[n], present[n], pred_lab[n], T)
         # ECON explains the background at the last inference step (t = 1), not first
         per["background_last"].append(float(step[0] == T - 1))
-        for o in np.flatnonzero(present[n]):
-            if step[o] < 0:
-                continue
+        if step[0] >= 0:
+            cls_list.append(classes[n, 0])
+            exp_list.append(experts[n, step[0]])
+        for o, s, occluded in foreground_matches(step, visible[n], amodal[n], present[n]):
             cls_list.append(classes[n, o])
-            exp_list.append(experts[n, step[o]])
-            if o == 0:
-                continue
-            occluded = (amodal[n, o] & ~visible[n, o]).any()
-            hidden = amodal[n, o] & ~visible[n, o]
-            v = iou(shapes[n, step[o]], amodal[n, o])
+            exp_list.append(experts[n, s])
+            v = iou(shapes[n, s], amodal[n, o])
             per["amodal_iou"].append(v)
             if occluded:
+                hidden = amodal[n, o] & ~visible[n, o]
                 per["amodal_iou_occluded"].append(v)
-                per["hidden_recall"].append(float((shapes[n, step[o]] & hidden).sum()
-                                                  / hidden.sum()))
+                per["hidden_recall"].append(float((shapes[n, s] & hidden).sum() / hidden.sum()))
                 if baselines:
                     per["baseline_modal_iou_occluded"].append(iou(visible[n, o], amodal[n, o]))
                     per["baseline_modal_hidden_recall"].append(0.0)

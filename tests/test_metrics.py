@@ -16,6 +16,7 @@ from econ_pyro.metrics import (
     count_layers,
     depth_pairs,
     evaluate_decomposition,
+    matched_objects,
     segmentation_covering,
     specialisation,
 )
@@ -85,6 +86,27 @@ def test_oracle_scores_one_and_modal_baseline_below():
     assert sp["purity"] == 1.0 and sp["distinct_experts"] and sp["matched_accuracy"] == 1.0
     assert m["baseline_modal_iou_occluded"]["mean"] < 0.9
     assert 0.3 < m["baseline_random_depth_accuracy"]["mean"] < 0.7
+
+
+def test_matched_objects_on_the_oracle():
+    scenes = generate_scenes(30, SceneConfig(), seed=3)
+    pred = _oracle(scenes, 4)
+    visible, amodal = scenes.visible.astype(bool), scenes.amodal.astype(bool)
+    present = scenes.classes >= 0
+    got = list(matched_objects(visible, amodal, present, pred["regions"].argmax(1), 4))
+    # every foreground object, matched to the step that shows it (front-most first)
+    order = np.argsort(-scenes.depth, axis=1)
+    want = [(n, o, int(np.flatnonzero(order[n] == o)[0]),
+             bool((amodal[n, o] & ~visible[n, o]).any()))
+            for n in range(len(scenes)) for o in np.flatnonzero(present[n]) if o > 0]
+    assert got == want
+    assert 0 < sum(g[3] for g in got) < len(got)  # both occluded and unoccluded objects
+    # two steps for four slots (all but the front-most object merged into step 1): only
+    # the front-most object is matched among the foreground (step 1 goes to the background)
+    lab = np.minimum(pred["regions"].argmax(1), 1)
+    got = list(matched_objects(visible, amodal, present, lab, 2))
+    assert [(n, o, s) for n, o, s, _ in got] == [(n, int(order[n, 0]), 0)
+                                                 for n in range(len(scenes))]
 
 
 def test_reversed_depth_order_scores_zero():

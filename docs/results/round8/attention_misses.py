@@ -15,7 +15,7 @@ import numpy as np
 import econ_pyro
 from econ_pyro.data import SceneConfig, generate_scenes, scenes_to_tensors
 from econ_pyro.generate import decompose
-from econ_pyro.metrics import match_objects
+from econ_pyro.metrics import matched_objects
 
 scenes = generate_scenes(500, SceneConfig(), seed=12345)
 x = scenes_to_tensors(scenes)["image"]
@@ -27,17 +27,15 @@ for model in sys.argv[1:] or ["cpu-unique"]:
     T = regions.shape[1]
     lab = regions.argmax(1)
     rows = {False: [], True: []}
-    for n in range(len(regions)):
-        step = match_objects(visible[n], present[n], lab[n], T)
-        for o in np.flatnonzero(present[n])[1:]:
-            v = visible[n, o]
-            if step[o] < 0 or not v.any():
-                continue
-            r = regions[n, step[o]] > 0.5
-            missed = v & ~r
-            rows[bool((amodal[n, o] & ~v).any())].append(
-                [missed.sum() / v.sum(), (r & ~v).sum() / max(r.sum(), 1),
-                 (lab[n][missed] == T - 1).mean() if missed.any() else np.nan])
+    for n, o, s, occluded in matched_objects(visible, amodal, present, lab, T):
+        v = visible[n, o]
+        if not v.any():
+            continue
+        r = regions[n, s] > 0.5
+        missed = v & ~r
+        rows[occluded].append(
+            [missed.sum() / v.sum(), (r & ~v).sum() / max(r.sum(), 1),
+             (lab[n][missed] == T - 1).mean() if missed.any() else np.nan])
     print(f"== {model}")
     for occluded, v in rows.items():
         a = np.array(v)

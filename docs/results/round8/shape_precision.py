@@ -17,7 +17,7 @@ import numpy as np
 import econ_pyro
 from econ_pyro.data import SceneConfig, generate_scenes, scenes_to_tensors
 from econ_pyro.generate import decompose
-from econ_pyro.metrics import iou, match_objects
+from econ_pyro.metrics import iou, matched_objects
 
 scenes = generate_scenes(500, SceneConfig(), seed=12345)
 gt = scenes_to_tensors(scenes)
@@ -29,18 +29,13 @@ for model in sys.argv[1:] or ["cpu-unique"]:
     regions, shapes = d["regions"].numpy(), d["shapes"].numpy()
     pred_lab = regions.argmax(1)
     rows = {"unoccluded": [], "occluded": []}
-    for n in range(len(regions)):
-        step = match_objects(visible[n], present[n], pred_lab[n], regions.shape[1])
-        for o in np.flatnonzero(present[n])[1:]:
-            if step[o] < 0:
-                continue
-            occl = bool((amodal[n, o] & ~visible[n, o]).any())
-            r, m = regions[n, step[o]], shapes[n, step[o]]
-            rows["occluded" if occl else "unoccluded"].append(
-                [iou(r > 0.5, visible[n, o])]
-                + [iou(m > th, amodal[n, o]) for th in (0.3, 0.5, 0.7)]
-                + [(m > 0.5).sum() / amodal[n, o].sum()]
-            )
+    for n, o, s, occl in matched_objects(visible, amodal, present, pred_lab, regions.shape[1]):
+        r, m = regions[n, s], shapes[n, s]
+        rows["occluded" if occl else "unoccluded"].append(
+            [iou(r > 0.5, visible[n, o])]
+            + [iou(m > th, amodal[n, o]) for th in (0.3, 0.5, 0.7)]
+            + [(m > 0.5).sum() / amodal[n, o].sum()]
+        )
     print(f"== {model}")
     print(
         "objects      n    attention IoU (visible)   shape IoU (amodal) at m~>0.3 / 0.5 / 0.7"

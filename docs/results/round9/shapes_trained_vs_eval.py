@@ -19,7 +19,7 @@ import torch
 import econ_pyro
 from econ_pyro.data import SceneConfig, generate_scenes, scenes_to_tensors
 from econ_pyro.generate import decompose
-from econ_pyro.metrics import iou, match_objects
+from econ_pyro.metrics import iou, matched_objects
 
 scenes = generate_scenes(500, SceneConfig(), seed=12345)
 x = scenes_to_tensors(scenes)["image"]
@@ -35,17 +35,12 @@ for spec in sys.argv[1:]:
     regions, shapes = d["regions"].numpy(), d["shapes"].numpy()
     lab = regions.argmax(1)
     rows = {False: [], True: []}
-    for n in range(len(regions)):
-        step = match_objects(visible[n], present[n], lab[n], regions.shape[1])
-        for o in np.flatnonzero(present[n])[1:]:
-            if step[o] < 0:
-                continue
-            occl = bool((amodal[n, o] & ~visible[n, o]).any())
-            m, r = shapes[n, step[o]], regions[n, step[o]]
-            seen = visible[n, o].sum()  # 0 for an object hidden entirely
-            missed = seen > 0 and ((r <= 0.5) & visible[n, o]).sum() > 0.9 * seen
-            rows[occl].append([iou(m > 0.5, amodal[n, o]),
-                               (m > 0.5).sum() / amodal[n, o].sum(), missed])
+    for n, o, s, occl in matched_objects(visible, amodal, present, lab, regions.shape[1]):
+        m, r = shapes[n, s], regions[n, s]
+        seen = visible[n, o].sum()  # 0 for an object hidden entirely
+        missed = seen > 0 and ((r <= 0.5) & visible[n, o]).sum() > 0.9 * seen
+        rows[occl].append([iou(m > 0.5, amodal[n, o]),
+                           (m > 0.5).sum() / amodal[n, o].sum(), missed])
     u, o = np.array(rows[False]), np.array(rows[True])
     print(f"{spec:28s} {u[:, 0].mean():.3f} / {o[:, 0].mean():.3f}               "
           f"{np.median(o[:, 1]):.2f}               {o[:, 2].mean():.3f}", flush=True)
