@@ -2,8 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
+import pyro
 import torch
 from pyro.poutine.messenger import Messenger
+
+_PARAM_SITES = contextvars.ContextVar("econ_param_sites", default=True)
+
+
+def register_module(econ) -> None:
+    """``pyro.module("econ", econ)``, as the model and the guide both start, unless inside
+    :func:`without_param_sites`."""
+    if _PARAM_SITES.get():
+        pyro.module("econ", econ)
+
+
+@contextlib.contextmanager
+def without_param_sites():
+    """Run ECON's model and guide without ``pyro.module``: no ``param`` sites, no param-store
+    lookups (one per parameter, twice per step).  For steps whose optimiser is a torch
+    optimiser over ``econ.parameters()`` (``train_step``, the trainer); ``pyro.infer.SVI``
+    and a Pyro optimiser need the param sites, so keep them there."""
+    token = _PARAM_SITES.set(False)
+    try:
+        yield
+    finally:
+        _PARAM_SITES.reset(token)
 
 
 class weight(Messenger):

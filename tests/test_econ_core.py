@@ -7,7 +7,7 @@ from pyro import poutine
 
 from econ_pyro import ECONELBO, ConfigError, sample, train_step
 from econ_pyro.competition import Competition
-from econ_pyro.handlers import force_experts
+from econ_pyro.handlers import force_experts, without_param_sites
 from econ_pyro.layers import composite, paint, regions_from_shapes
 
 from .conftest import make_econ, tiny_config
@@ -287,9 +287,47 @@ def test_gt_supervision_uses_given_regions(tiny_batch):
 
 def test_svi_compatible(tiny_batch):
     econ = make_econ()
+    before = [p.detach().clone() for p in econ.parameters()]
     svi = pyro.infer.SVI(econ.model, econ.guide, pyro.optim.Adam({"lr": 1e-3}), ECONELBO())
     loss = svi.step(tiny_batch)
     assert isinstance(loss, float) and loss > 0
+    # the Pyro optimiser found the module's parameters through the param sites and moved them
+    assert any(not torch.equal(b, p) for b, p in zip(before, econ.parameters()))
+
+
+def test_param_sites_skipped_only_inside_without_param_sites(tiny_batch):
+    econ = make_econ()
+    n_params = len(list(econ.parameters()))
+
+    def param_sites():
+        with poutine.trace(param_only=True) as tr:
+            ECONELBO().compute(econ.model, econ.guide, tiny_batch)
+        return set(tr.trace.nodes)
+
+    assert len(param_sites()) == n_params  # pyro.module in model and guide
+    with without_param_sites():
+        assert param_sites() == set()
+    assert len(param_sites()) == n_params  # restored on exit
+
+
+def test_train_step_without_param_sites_equals_step_with_them(tiny_batch):
+    """Skipping pyro.module changes nothing numerically: same loss, same updated weights."""
+    results = []
+    for skip in (True, False):
+        econ = make_econ()
+        opt = torch.optim.Adam(econ.parameters(), lr=1e-2)
+        pyro.set_rng_seed(3)
+        if skip:
+            res = train_step(econ, opt, tiny_batch)
+        else:  # the same step with pyro.module in model and guide
+            opt.zero_grad(set_to_none=True)
+            res = ECONELBO().compute(econ.model, econ.guide, tiny_batch)
+            res.loss.backward()
+            opt.step()
+        results.append((res.loss.detach(), [p.detach().clone() for p in econ.parameters()]))
+    (l1, p1), (l2, p2) = results
+    assert torch.equal(l1, l2)
+    assert all(torch.equal(a, b) for a, b in zip(p1, p2))
 
 
 def test_smoke_fit_lowers_loss():

@@ -35,7 +35,7 @@ import torch
 
 from ..competition import compete, mark_taken, winner_region
 from ..distributions import RegionBernoulli
-from ..handlers import weight
+from ..handlers import register_module, weight
 from ..layers import next_scope
 
 
@@ -43,7 +43,7 @@ def competition_guide(econ, x, *, n_steps: int | None = None, gt_regions=None):
     cfg = econ.config
     T = n_steps or cfg.n_steps
     B, size = x.shape[0], x.shape[-1]
-    pyro.module("econ", econ)
+    register_module(econ)
     competition = econ.competition
     scope = torch.ones(B, 1, size, size, device=x.device, dtype=x.dtype)
     taken = competition.new_taken(B, len(econ.experts), x.device)  # exclusive only

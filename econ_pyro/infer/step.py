@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import torch
 
+from ..handlers import without_param_sites
 from .elbo import ECONELBO, ELBOResult
 
 
@@ -18,10 +19,14 @@ def train_step(econ, optimizer: torch.optim.Optimizer, x: torch.Tensor,
     counter of a parameter advances only in batches where it received a
     gradient.  The same holds for parts of an expert that a win did not use
     (the attention net of an expert that only won the last step).
+
+    The model and guide run without ``pyro.module`` (no param sites): the torch
+    optimiser holds ``econ.parameters()`` itself.
     """
     elbo = elbo or ECONELBO()
     optimizer.zero_grad(set_to_none=True)
-    result = elbo.compute(econ.model, econ.guide, x, **kwargs)
+    with without_param_sites():  # the torch optimiser holds the parameters
+        result = elbo.compute(econ.model, econ.guide, x, **kwargs)
     result.loss.backward()
     optimizer.step()
     result.guide_trace = result.model_trace = None  # free the graphs' references

@@ -26,7 +26,7 @@ import pyro
 import pyro.distributions as dist
 import torch
 
-from ..handlers import weight
+from ..handlers import register_module, weight
 from ..layers import appearance_nll, composite, next_scope
 
 
@@ -40,7 +40,7 @@ def layered_model(econ, x=None, *, batch_size: int | None = None, n_steps: int |
     B = x.shape[0] if x is not None else batch_size
     device = x.device if x is not None else econ.device
     size = cfg.image_size
-    pyro.module("econ", econ)
+    register_module(econ)
     z_loc = torch.zeros(cfg.latent_dim, device=device)
 
     shapes, appearances = [], []

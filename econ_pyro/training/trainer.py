@@ -33,6 +33,7 @@ from ..data import (
 from ..econ import ECON
 from ..evaluation import dashboard, evaluate
 from ..generate import decompose, sample
+from ..handlers import without_param_sites
 from ..infer import ECONELBO
 from ..viz import decomposition_panel, on_grey, save_grid
 from .config import validate
@@ -289,7 +290,8 @@ class Trainer:
         total, n = 0.0, 0
         for batch in self.data.val_batches(self.tr["batch_size"]):
             x, kw = self._inputs(batch)
-            res = self.elbo.compute(self.econ.model, self.econ.guide, x, **kw)
+            with without_param_sites():
+                res = self.elbo.compute(self.econ.model, self.econ.guide, x, **kw)
             total += res.loss.item() * len(x)
             n += len(x)
         return total / n
@@ -428,7 +430,8 @@ class Trainer:
             return
         for expert in self.econ.experts.experts:
             expert.attention.requires_grad_(False)
-        # pyro.module skips parameters without grad, with one warning per parameter
+        # pyro.module (the dashboard's decompositions) skips parameters without grad, with
+        # one warning per parameter
         warnings.filterwarnings("ignore", message=r".*not registered in the param store "
                                 r"because requires_grad=False")
         self._attention_frozen = True
@@ -629,7 +632,7 @@ class Trainer:
         """
         self.opt.zero_grad(set_to_none=True)
         with torch.autocast(self.device.type, dtype=torch.bfloat16,
-                            enabled=self.tr["autocast"] == "bf16"):
+                            enabled=self.tr["autocast"] == "bf16"), without_param_sites():
             res = self.elbo.compute(self.econ.model, self.econ.guide, x, **kw)
         res.guide_trace = res.model_trace = None
         res.loss.backward()
