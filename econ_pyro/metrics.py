@@ -192,7 +192,9 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
     per = {k: [] for k in ("ari", "fg_ari", "msc", "msc_fg", "mse", "amodal_iou",
                            "amodal_iou_occluded", "hidden_recall", "baseline_kmeans_fg_ari",
                            "baseline_modal_iou_occluded", "baseline_modal_hidden_recall",
-                           "background_last")}
+                           "background_last", "shape_class_accuracy")}
+    object_classes = sorted(set(classes[:, 1:][classes[:, 1:] > 0].tolist()))
+    unoccluded_shapes, unoccluded_classes = [], []
     depth_c = depth_w = rand_c = rand_w = 0.0
     cls_list, exp_list = [], []
     for n in range(len(images)):
@@ -219,7 +221,10 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
             exp_list.append(experts[n, s])
             v = iou(shapes[n, s], amodal[n, o])
             per["amodal_iou"].append(v)
-            if occluded:
+            if not occluded:
+                unoccluded_shapes.append(shapes[n, s])
+                unoccluded_classes.append(classes[n, o])
+            else:
                 hidden = amodal[n, o] & ~visible[n, o]
                 per["amodal_iou_occluded"].append(v)
                 per["hidden_recall"].append(float((shapes[n, s] & hidden).sum() / hidden.sum()))
@@ -232,6 +237,12 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
             rand_step = np.where(step >= 0, rng.permutation(len(step)), -1)
             c, w = depth_pairs(amodal[n], depth[n], present[n], rand_step)
             rand_c, rand_w = rand_c + c, rand_w + w
+    if unoccluded_shapes:
+        # the controlled-generation classifier on the model's own decoded shapes m~ > 0.5 of
+        # unoccluded objects: how recognisable its shapes are (a reference for that metric)
+        per["shape_class_accuracy"] = list(
+            classify_shapes(np.array(unoccluded_shapes), object_classes)
+            == np.array(unoccluded_classes))
     out = {k: _summ(v) for k, v in per.items() if v}
     out["per_scene"] = {k: [float(x) for x in per[k]] for k in ("ari", "fg_ari", "msc", "mse")
                         if per[k]}

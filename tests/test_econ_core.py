@@ -292,7 +292,7 @@ def test_svi_compatible(tiny_batch):
     loss = svi.step(tiny_batch)
     assert isinstance(loss, float) and loss > 0
     # the Pyro optimiser found the module's parameters through the param sites and moved them
-    assert any(not torch.equal(b, p) for b, p in zip(before, econ.parameters()))
+    assert any(not torch.equal(b, p) for b, p in zip(before, econ.parameters(), strict=True))
 
 
 def test_param_sites_skipped_only_inside_without_param_sites(tiny_batch):
@@ -327,7 +327,7 @@ def test_train_step_without_param_sites_equals_step_with_them(tiny_batch):
         results.append((res.loss.detach(), [p.detach().clone() for p in econ.parameters()]))
     (l1, p1), (l2, p2) = results
     assert torch.equal(l1, l2)
-    assert all(torch.equal(a, b) for a, b in zip(p1, p2))
+    assert all(torch.equal(a, b) for a, b in zip(p1, p2, strict=True))
 
 
 def test_smoke_fit_lowers_loss():

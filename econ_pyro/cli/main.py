@@ -128,6 +128,33 @@ def export(run, out, which, note):
                f"{ckpt.get('state', {}).get('step')})")
 
 
+@cli.command(context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("run", type=click.Path(exists=True))
+@click.option("--n", "n", type=int, default=1000, show_default=True,
+              help="Images of the run's training distribution to fit on.")
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, exists=True), default=None,
+              help="Fit on this image folder instead (default: scenes generated as in "
+                   "training, or the run's own training folder).")
+def standardise(run, n, data_dir):
+    """Fit each expert's latent standardisation and store it in RUN's checkpoints.
+
+    RUN is a run folder (its last.pt and best.pt) or one .pt file.  Each expert's
+    latent is shifted and scaled so that its posteriors over N images average to
+    N(0, I), the prior: prior samples (`sample`, controlled generation) then land
+    where the decoder was trained, while decompositions stay exactly the same.
+    `econ-pyro train` does this when it stops (train.standardise_latents); this
+    command is for runs from before that.  See econ_pyro/latents.py.
+    """
+    from ..training.trainer import standardise_run
+
+    if n <= 0:
+        raise click.BadParameter(f"must be positive, got {n}", param_hint="--n")
+    try:
+        standardise_run(run, n, data_dir, log=click.echo)
+    except USER_ERRORS as e:
+        raise click.ClickException(str(e)) from None
+
+
 from .evaluate import evaluate  # noqa: E402
 from .generate import decompose, figures, sample  # noqa: E402
 from .inspect import inspect  # noqa: E402

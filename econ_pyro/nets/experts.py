@@ -32,15 +32,21 @@ class Expert(nn.Module):
         self.encoder = Encoder(cfg.image_size, cfg.latent_dim, cfg.vae_layers, cfg.vae_features)
         self.decoder = BroadcastDecoder(cfg.image_size, cfg.latent_dim, cfg.vae_layers,
                                         cfg.vae_features)
+        # affine latent standardisation (econ_pyro.latents): the nets see u = loc + scale * z
+        # while the model's z ~ N(0, I); identity unless a fitted one is applied (not part of
+        # the state dict: checkpoints keep it apart, and training never changes it)
+        self.register_buffer("latent_loc", torch.zeros(cfg.latent_dim), persistent=False)
+        self.register_buffer("latent_scale", torch.ones(cfg.latent_dim), persistent=False)
 
     def attend(self, x, scope):
         return self.attention(x, scope)
 
     def encode(self, x, region):
-        return self.encoder(x, region)
+        mu, logvar = self.encoder(x, region)  # of u; z = (u - loc) / scale
+        return (mu - self.latent_loc) / self.latent_scale, logvar - 2 * self.latent_scale.log()
 
     def decode(self, z):
-        return self.decoder(z)
+        return self.decoder(self.latent_loc + self.latent_scale * z)
 
 
 class Grouping(NamedTuple):

@@ -30,6 +30,8 @@ def export(ckpt: dict, out, note: str = "") -> Path:
             "versions": ckpt.get("versions", {}),
             "provenance": {"step": ckpt.get("state", {}).get("step"),
                            "elapsed_s": ckpt.get("state", {}).get("elapsed"), "note": note}}
+    if ckpt.get("latents") is not None:  # the fitted latent standardisation (econ_pyro.latents)
+        slim["latents"] = ckpt["latents"]
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(slim, out)
     return out

@@ -190,6 +190,7 @@ def validate(cfg: dict) -> ECONConfig:
     for key in ("split_merged_from", "split_merged_every", "restart_merged_at"):
         _count(tr, key, 1, "a step >= 1", nullable=True)
     _count(tr, "max_restarts", 0, "an int >= 0")
+    _count(tr, "standardise_latents", 0, "a number of scenes >= 0 (0: off)")
     _count(tr, "split_merged_exclusive", 0, "a number of steps >= 0")
     if tr["restart_merged_at"] is not None and model.n_experts < 2:
         raise ConfigError("train.restart_merged_at needs at least 2 experts")

@@ -108,6 +108,10 @@ TRAIN_DEFAULTS = {
     # name, e.g. "cpu-unique"); the networks must match; a background expert reserved in
     # that model is kept unless model.background_expert is set; fresh optimiser and schedule
     "init_from": None,
+    # when training stops, fit each expert's latent standardisation (econ_pyro.latents) on
+    # this many training-distribution scenes and store it in last.pt / best.pt, apart from
+    # the weights (applied by econ_pyro.load; resuming trains without it); 0: off
+    "standardise_latents": 1000,
 }
 DATA_DEFAULTS = {"kind": "unique", "path": None, "min_objects": 3, "max_objects": 3,
                  # e.g. {"steps": 1000, "min_objects": 1, "max_objects": 3}: generated scenes
@@ -187,7 +191,7 @@ PRESETS = {
         "model": {"image_size": 16, "attention_channels": [4, 8], "vae_layers": 2,
                   "vae_features": 4, "latent_dim": 2, "sigma_x": 0.2},
         "train": {"batch_size": 8, "max_steps": 20, "eval_every": 10, "val_size": 8,
-                  "log_every": 5, "checkpoint_every": 10},
+                  "log_every": 5, "checkpoint_every": 10, "standardise_latents": 64},
         "data": {"kind": "unique"},
     },
 }

@@ -35,6 +35,7 @@ from ..evaluation import dashboard, evaluate
 from ..generate import decompose, sample
 from ..handlers import without_param_sites
 from ..infer import ECONELBO
+from ..latents import apply_standardisation, fit_standardisation
 from ..viz import decomposition_panel, on_grey, save_grid
 from .config import validate
 from .distributed import Distributed
@@ -96,6 +97,15 @@ class _Data:
         idx = torch.randint(0, self.n_train, (self.batch_size,), generator=g).tolist()
         return collate([self.folder[i] for i in idx])
 
+    def fit_batch(self, n: int) -> dict:
+        """``n`` training-distribution scenes (``image``, and ``visible`` where known), none
+        of them a validation scene (generated with their own seed; from a folder: its
+        first ``n`` training images)."""
+        if self.folder is None:
+            return scenes_to_tensors(generate_scenes(n, self.train.cfg,
+                                                     seed=(self.train.seed, 2**31 - 2)))
+        return collate([self.folder[i] for i in range(min(n, self.n_train))])
+
     def val_batches(self, batch_size: int):
         n = len(self.val["image"])
         for i in range(0, n, batch_size):
@@ -134,18 +144,67 @@ def find_checkpoint(run_or_ckpt, which: str = "last") -> dict:
     return load_checkpoint(p / f"{which}.pt" if p.is_dir() else p)
 
 
-def load(run_or_ckpt, which: str = "last") -> ECON:
+def load(run_or_ckpt, which: str = "last", standardised: bool = True) -> ECON:
     """A ready (eval-mode) ECON from a run folder, a checkpoint file, or the name of
     a shipped pretrained model (``econ_pyro.pretrained.available()``).
 
-    The weights are in ``channels_last`` memory format (on the CPU the small
-    convolutions run faster so; values are the same).
+    ``standardised``: apply the latent standardisation stored with the checkpoint
+    (``econ_pyro.latents``; none stored: the identity), so that prior samples land
+    where the posteriors are; decompositions are the same either way.  The weights
+    are in ``channels_last`` memory format (on the CPU the small convolutions run
+    faster so; values are the same).
     """
     ckpt = find_checkpoint(run_or_ckpt, which)
-    econ = ECON(ECONConfig.from_dict(ckpt["config"]["model"]))
-    econ.load_state_dict(ckpt["model"])
+    econ = _econ_from(ckpt)
+    if standardised:
+        apply_standardisation(econ, ckpt.get("latents"))
     econ.run_config = ckpt["config"]  # the full run config (data kind, training options)
     return econ.to(memory_format=torch.channels_last).eval()
+
+
+def _econ_from(ckpt: dict) -> ECON:
+    econ = ECON(ECONConfig.from_dict(ckpt["config"]["model"]))
+    econ.load_state_dict(ckpt["model"])
+    return econ
+
+
+def standardise_run(run_or_ckpt, n: int = 1000, data: str | None = None, log=print) -> dict:
+    """Fit and store the latent standardisation of a run's ``last.pt`` and ``best.pt`` (or
+    of one checkpoint file) on ``n`` images of its training distribution (generated as
+    in training with their own seed, or the first training images of the run's folder;
+    ``data``: another folder).  Returns ``{path: fitted}``."""
+    p = Path(run_or_ckpt)
+    paths = [p] if p.is_file() else [p / f"{w}.pt" for w in ("last", "best")
+                                    if (p / f"{w}.pt").exists()]
+    if not paths:
+        raise ConfigError(f"no checkpoint at {p} (a run folder or a .pt file)")
+    cfg = load_checkpoint(paths[0])["config"]
+    if data is not None:
+        cfg = {**cfg, "data": {**cfg["data"], "path": str(data)}}
+    tr = cfg["train"]
+    batch = _Data(cfg, cfg["model"]["image_size"], tr["batch_size"], tr["seed"],
+                  tr["val_size"]).fit_batch(n)
+    return {str(q): standardise_checkpoint(q, batch, log) for q in paths}
+
+
+def standardise_checkpoint(path, batch: dict, log=print) -> dict:
+    """Fit the latent standardisation of the checkpoint at ``path`` on the scenes ``batch``
+    (from its weights alone, any stored one ignored; with ground-truth regions for a run
+    trained with them) and store it there as ``"latents"``."""
+    path = Path(path)
+    ckpt = load_checkpoint(path)
+    gt = None
+    if ckpt["config"]["train"].get("supervise_regions"):
+        if "visible" not in batch:
+            raise DataError("this run was trained with ground-truth regions: fit its latent "
+                            "standardisation on scenes with masks (a generated dataset)")
+        gt = batch["visible"]
+    fitted = fit_standardisation(_econ_from(ckpt).eval(), batch["image"], gt_regions=gt)
+    ckpt["latents"] = fitted
+    _atomic_save(ckpt, path)
+    log(f"latent standardisation of {path} fitted on {fitted['n_images']} images (winning "
+        f"steps per expert {fitted['wins']})")
+    return fitted
 
 
 def training_kind(econ) -> str:
@@ -410,6 +469,12 @@ class Trainer:
             self.dist.close()
         self.log(f"stopped: {st['done']} after {st['step']} steps, {st['elapsed']:.0f}s; "
                  f"checkpoint {self.out / 'last.pt'}")
+        if self.tr["standardise_latents"] and self.dist.main:
+            batch = self.data.fit_batch(self.tr["standardise_latents"])
+            with torch.random.fork_rng(devices=[]):
+                for name in ("last", "best"):
+                    if (self.out / f"{name}.pt").exists():
+                        standardise_checkpoint(self.out / f"{name}.pt", batch, self.log)
         return dict(st)
 
     def _idle_experts(self, wins: torch.Tensor) -> list[int]:
