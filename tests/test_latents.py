@@ -16,6 +16,7 @@ from econ_pyro.latents import (
     aggregate_posterior,
     apply_standardisation,
     fit_standardisation,
+    standardise_latents,
 )
 
 from .conftest import make_econ
@@ -48,8 +49,7 @@ def _l_z(econ, x):
 def test_standardisation_leaves_decompositions_and_lowers_the_latent_kl(images):
     econ = _shifted(make_econ(competition="deterministic"))
     before, kl_before = _decomp(econ, images), _l_z(econ, images)
-    fitted = fit_standardisation(econ, images, min_wins=1)
-    apply_standardisation(econ, fitted)
+    fitted = standardise_latents(econ, images, min_wins=1)  # fit and apply
     after, kl_after = _decomp(econ, images), _l_z(econ, images)
     for k in ("regions", "shapes", "appearance", "experts", "reconstruction"):
         torch.testing.assert_close(after[k], before[k], rtol=0, atol=1e-5, msg=k)
