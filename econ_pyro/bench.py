@@ -35,7 +35,7 @@ from .config import ECONConfig
 from .data import ProceduralScenes, SceneConfig
 from .distributions import normal_kl
 from .econ import ECON
-from .infer import train_step
+from .infer import ECONELBO, train_step
 from .layers import appearance_nll, next_scope, region_kl
 
 NETS = {
@@ -89,6 +89,16 @@ def all_graphs_loss(econ: ECON, x: torch.Tensor) -> torch.Tensor:
     return total.mean()
 
 
+def param_sites_step(econ, opt, x):
+    """``train_step`` as it was before session 10: model and guide call ``pyro.module``
+    (a param site and a param-store lookup per parameter, twice per step)."""
+    opt.zero_grad(set_to_none=True)
+    loss = ECONELBO().compute(econ.model, econ.guide, x).loss
+    loss.backward()
+    opt.step()
+    return loss
+
+
 def plain_step(econ, opt, x, loss_fn=plain_loss):
     opt.zero_grad(set_to_none=True)
     loss = loss_fn(econ, x)
@@ -123,6 +133,29 @@ def timeit(fn, reps: int, warmup: int = 2, sync=lambda: None) -> float:
         sync()
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def timeit_interleaved(fns: dict, reps: int, warmup: int = 2, sync=lambda: None) -> dict:
+    """Median seconds of each function in ``fns``, run in turn within every repetition, so
+    that a drift of the machine's speed (other processes, frequency) hits all of them
+    alike; also ``paired``: for each name, the median over repetitions of its time divided
+    by the first function's time in the same repetition."""
+    for _ in range(warmup):
+        for fn in fns.values():
+            fn()
+    sync()
+    times = {k: [] for k in fns}
+    for _ in range(reps):
+        for k, fn in fns.items():
+            t = time.perf_counter()
+            fn()
+            sync()
+            times[k].append(time.perf_counter() - t)
+    first = next(iter(fns))
+    out = {k: statistics.median(v) for k, v in times.items()}
+    out["paired"] = {k: statistics.median(a / b for a, b in zip(v, times[first], strict=True))
+                     for k, v in times.items()}
+    return out
 
 
 def matmul_gflops(device, n=2048, reps=10) -> float:
@@ -171,12 +204,18 @@ def bench_one(size, nets, strategy, K, T, B, reps, device) -> dict:
     opt = torch.optim.Adam(econ.parameters(), lr=1e-4)
     sync = _sync(device)
     gflop = count_gflop(lambda: train_step(econ, opt, x))
-    t_pyro = timeit(lambda: train_step(econ, opt, x), reps, sync=sync)
-    t_plain = timeit(lambda: plain_step(econ, opt, x), reps, sync=sync)
+    t = timeit_interleaved({"plain": lambda: plain_step(econ, opt, x),
+                            "pyro": lambda: train_step(econ, opt, x),
+                            "pyro_param_sites": lambda: param_sites_step(econ, opt, x)},
+                           reps, sync=sync)
+    t_pyro, t_plain = t["pyro"], t["plain"]
     return {"size": size, "nets": nets, "strategy": strategy, "K": K, "T": T, "B": B,
             "s_per_step_pyro": t_pyro, "s_per_step_plain": t_plain,
-            "pyro_overhead": t_pyro / t_plain - 1, "images_per_s": B / t_pyro,
-            "gflop_per_step": gflop, "gflops_achieved": gflop / t_pyro}
+            "s_per_step_pyro_param_sites": t["pyro_param_sites"],
+            # the median over repetitions of (Pyro step / plain step in the same repetition)
+            "pyro_overhead": t["paired"]["pyro"] - 1,
+            "pyro_overhead_param_sites": t["paired"]["pyro_param_sites"] - 1,
+            "images_per_s": B / t_pyro, "gflop_per_step": gflop, "gflops_achieved": gflop / t_pyro}
 
 
 def conv_gflops(device, reps=10) -> float:
@@ -389,7 +428,8 @@ def main(argv=None):
     print(f"dense fp32 matmul 2048^2: {peak:.1f} GFLOP/s (median of 3)")
     rows = []
     hdr = (f"{'size':>4} {'nets':>6} {'strategy':>8} {'s/step pyro':>11} {'s/step torch':>12} "
-           f"{'pyro ovh':>8} {'img/s':>7} {'GFLOP':>7} {'GFLOP/s':>8} {'of peak':>7}")
+           f"{'pyro ovh':>8} {'(w/ params)':>11} {'img/s':>7} {'GFLOP':>7} {'GFLOP/s':>8} "
+           f"{'of peak':>7}")
     print(hdr)
     for size in args.sizes:
         for nets in args.nets:
@@ -399,7 +439,8 @@ def main(argv=None):
                 rows.append(r)
                 print(f"{size:>4} {nets:>6} {strategy:>8} {r['s_per_step_pyro']:>11.3f} "
                       f"{r['s_per_step_plain']:>12.3f} {r['pyro_overhead']:>8.1%} "
-                      f"{r['images_per_s']:>7.1f} {r['gflop_per_step']:>7.1f} "
+                      f"{r['pyro_overhead_param_sites']:>11.1%} {r['images_per_s']:>7.1f} "
+                      f"{r['gflop_per_step']:>7.1f} "
                       f"{r['gflops_achieved']:>8.1f} {r['fraction_of_matmul_peak']:>7.2f}",
                       flush=True)
     dec = {m: [] for m in args.decompose}
