@@ -51,11 +51,13 @@ class Competition:
     exclusive: bool = False  # each expert wins at most one step per scene (training-time)
     exclusive_experts: tuple[int, ...] | None = None  # ... only these (None: every expert)
     min_region: float = 0.0  # proposals attending fewer pixels lose (unless all do); 0: off
+    max_region: float = 0.0  # proposals attending more pixels lose (unless all do); 0: off
 
     @classmethod
     def from_config(cls, cfg) -> Competition:
         return cls(cfg.competition, cfg.score, cfg.lam, cfg.temperature,
-                   area_power=cfg.area_power, min_region=cfg.min_region)
+                   area_power=cfg.area_power, min_region=cfg.min_region,
+                   max_region=cfg.max_region)
 
     def score(self, l_x, l_r, region_area, scope_area) -> torch.Tensor:
         """Scores ``[..., K]`` or ``[K, ...]`` from per-expert losses of the same shape."""
@@ -65,16 +67,21 @@ class Competition:
             l_x = l_x * ((scope_area + AREA_EPS) / (region_area + AREA_EPS)) ** self.area_power
         return self.lam * l_x + l_r
 
-    def bar_small(self, scores: torch.Tensor, region_area: torch.Tensor) -> torch.Tensor:
+    def bar_size(self, scores: torch.Tensor, region_area: torch.Tensor) -> torch.Tensor:
         """Scores ``[n, B]`` with the proposals attending fewer than ``min_region`` pixels
-        set to +inf, in the scenes where some expert attends at least that many: the
-        paper's summed score rewards attending (almost) nothing, and an object no expert
-        takes is left to the background step (docs/SPECIALISATION.md, round 8)."""
-        if not self.min_region:
+        or more than ``max_region`` (where set) set to +inf, in the scenes where some
+        expert attends a size in between.  The paper's summed score rewards attending
+        (almost) nothing, and an object no expert takes is left to the background step
+        (docs/SPECIALISATION.md, round 8); an object step that takes the background
+        leaves the last step to an object (round 10).  At the last step every expert
+        takes the same remaining scope, so the bar never changes its winner."""
+        if not self.min_region and not self.max_region:
             return scores
-        small = region_area < self.min_region
-        everyone = small.all(0, keepdim=True)
-        return torch.where(everyone, scores, scores.masked_fill(small, float("inf")))
+        barred = region_area < self.min_region
+        if self.max_region:
+            barred = barred | (region_area > self.max_region)
+        everyone = barred.all(0, keepdim=True)
+        return torch.where(everyone, scores, scores.masked_fill(barred, float("inf")))
 
     def new_taken(self, n_scenes: int, n_experts: int, device) -> torch.Tensor | None:
         """Per-scene record ``[B, K]`` of the experts that have won a step (for
@@ -191,7 +198,7 @@ def _score(econ, x, scope, regions, only=None):
     l_r = region_kl(regions, scope, shape)
     area = regions.flatten(-3).sum(-1)
     scores = econ.competition.score(l_x, l_r, area, scope.flatten(-3).sum(-1))
-    return econ.competition.bar_small(scores, area), mu, logvar
+    return econ.competition.bar_size(scores, area), mu, logvar
 
 
 def exclude(scores: torch.Tensor, allowed: list[int] | None) -> torch.Tensor:

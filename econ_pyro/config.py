@@ -39,6 +39,10 @@ class ECONConfig:
     # deviation (docs/SPECIALISATION.md, round 8): a proposal attending fewer pixels than
     # this loses to every proposal attending more, unless all attend fewer (0: off)
     min_region: float = 0.0
+    # deviation (docs/SPECIALISATION.md, round 10): a proposal attending more pixels than
+    # this loses to every proposal attending fewer, unless all attend more -- an object is
+    # never larger than this, so the background cannot win an object step (0: off)
+    max_region: float = 0.0
     # whether later steps' losses send gradients through the scope into earlier winners
     detach_scope: bool = False
     # prior p(k_t) over experts (None = uniform)
@@ -79,6 +83,9 @@ class ECONConfig:
         need(self.temperature > 0, "temperature must be positive")
         need(0 <= self.area_power <= 1, f"area_power must be in [0, 1], got {self.area_power}")
         need(self.min_region >= 0, f"min_region must be >= 0, got {self.min_region}")
+        need(self.max_region >= 0, f"max_region must be >= 0, got {self.max_region}")
+        need(not self.max_region or self.max_region > self.min_region,
+             f"max_region ({self.max_region}) must exceed min_region ({self.min_region})")
         need(self.competition in COMPETITION_MODES,
              f"competition must be one of {COMPETITION_MODES}, got {self.competition!r}")
         need(self.score in SCORE_FORMS, f"score must be one of {SCORE_FORMS}, got {self.score!r}")

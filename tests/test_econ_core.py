@@ -123,12 +123,48 @@ def test_min_region_bars_small_proposals():
     a scene where every proposal is that small nothing changes; 0 switches it off."""
     scores = torch.tensor([[1.0, 7.0], [5.0, 8.0], [3.0, 6.0]])  # [K = 3, B = 2]
     area = torch.tensor([[0.0, 2.0], [40.0, 3.0], [50.0, 1.0]])
-    barred = Competition(min_region=30).bar_small(scores, area)
+    barred = Competition(min_region=30).bar_size(scores, area)
     assert torch.isinf(barred[0, 0]) and torch.equal(barred[1:, 0], scores[1:, 0])
     assert torch.equal(barred[:, 1], scores[:, 1])  # every proposal small: unchanged
-    assert torch.equal(Competition().bar_small(scores, area), scores)
+    assert torch.equal(Competition().bar_size(scores, area), scores)
     k = Competition(mode="deterministic").distribution(barred.T).sample()
     assert k.tolist() == [2, 2]  # scene 0: best non-empty proposal; scene 1: best overall
+
+
+def test_max_region_bars_large_proposals():
+    """A proposal attending more than max_region pixels loses to every smaller one (the
+    background at an object step); where all are that large (the last step: every expert
+    takes the remaining scope) nothing changes; combined with min_region both bars hold."""
+    scores = torch.tensor([[1.0, 7.0], [5.0, 8.0], [3.0, 6.0]])  # [K = 3, B = 2]
+    area = torch.tensor([[600.0, 700.0], [40.0, 800.0], [50.0, 900.0]])
+    barred = Competition(max_region=400).bar_size(scores, area)
+    assert torch.isinf(barred[0, 0]) and torch.equal(barred[1:, 0], scores[1:, 0])
+    assert torch.equal(barred[:, 1], scores[:, 1])  # every proposal large: unchanged
+    k = Competition(mode="deterministic").distribution(barred.T).sample()
+    assert k.tolist() == [2, 2]  # scene 0: the best proposal of object size
+    both = Competition(min_region=45, max_region=400).bar_size(scores, area)
+    assert torch.isinf(both[:2, 0]).all() and both[2, 0] == 3.0  # only 50 px is in range
+    with pytest.raises(ConfigError, match="max_region"):
+        tiny_config(max_region=-1.0)
+    with pytest.raises(ConfigError, match="must exceed min_region"):
+        tiny_config(min_region=10.0, max_region=5.0)
+
+
+def test_max_region_reaches_the_competition_but_not_the_last_step(tiny_batch):
+    from econ_pyro.competition import compete
+
+    econ = make_econ()
+    scope = torch.ones_like(tiny_batch[:, :1])
+    area = compete(econ, tiny_batch, scope, 3).regions.flatten(-3).sum(-1)  # [K, B]
+    econ = make_econ(max_region=float(area.median()))
+    assert econ.competition.max_region == float(area.median())
+    large = area > econ.competition.max_region
+    assert (large.any(0) & (~large).any(0)).any()  # the case to test occurs
+    p = compete(econ, tiny_batch, scope, 3)
+    assert torch.isinf(p.scores[large & (~large).any(0, keepdim=True)]).all()
+    assert torch.isfinite(p.scores[~large]).all()
+    last = compete(econ, tiny_batch, scope, 1)  # the whole scope, larger than the bar
+    assert torch.isfinite(last.scores).all()
 
 
 def test_min_region_reaches_the_competition(tiny_batch):
