@@ -187,29 +187,33 @@ def test_evaluate_cli_on_smoke_run(smoke_run, tmp_path):
     assert m3["baseline_run"]["fg_ari"] == m3["fg_ari"]  # same model, same scenes
 
 
-def test_evaluate_cli_min_region_reaches_the_competition(smoke_run, tmp_path, monkeypatch):
-    """--min-region overrides each model's model.min_region for the evaluation (the runs
-    and the baseline run), and the JSON records the value used."""
+@pytest.mark.parametrize("bar", ["min", "max"])
+def test_evaluate_cli_size_bars_reach_the_competition(smoke_run, tmp_path, monkeypatch, bar):
+    """--min-region / --max-region override each model's model.min_region / max_region for
+    the evaluation (the runs and the baseline run), and the JSON records the value used."""
     import econ_pyro.cli.evaluate as ev
 
     seen, real = [], ev.run_evaluate
 
     def spy(econ, scenes, **kw):
-        seen.append(econ.competition.min_region)
+        seen.append(getattr(econ.competition, f"{bar}_region"))
         return real(econ, scenes, **kw)
 
     monkeypatch.setattr(ev, "run_evaluate", spy)
     args = ["evaluate", str(smoke_run), "--n", "6", "--controlled", "0"]
     res = CliRunner().invoke(cli, [*args, "--out", str(tmp_path / "a.json")])
     assert res.exit_code == 0, res.output
-    assert json.loads((tmp_path / "a.json").read_text())["min_region"] == 0.0 == seen[-1]
-    res = CliRunner().invoke(cli, [*args, "--min-region", "12.5", "--baseline", str(smoke_run),
+    key, opt = f"{bar}_region", f"--{bar}-region"
+    assert json.loads((tmp_path / "a.json").read_text())[key] == 0.0 == seen[-1]
+    res = CliRunner().invoke(cli, [*args, opt, "112.5", "--baseline", str(smoke_run),
                                    "--out", str(tmp_path / "b.json")])
     assert res.exit_code == 0, res.output
     m = json.loads((tmp_path / "b.json").read_text())
-    assert m["min_region"] == m["baseline_run"]["min_region"] == 12.5 and seen[-2:] == [12.5] * 2
-    res = CliRunner().invoke(cli, [*args, "--min-region", "-1"])
-    assert res.exit_code != 0 and "min-region" in res.output
+    assert m[key] == m["baseline_run"][key] == 112.5 and seen[-2:] == [112.5] * 2
+    res = CliRunner().invoke(cli, [*args, opt, "-1"])
+    assert res.exit_code != 0 and opt in res.output
+    res = CliRunner().invoke(cli, [*args, "--min-region", "20", "--max-region", "10"])
+    assert res.exit_code != 0 and "must exceed --min-region" in res.output
 
 
 def test_evaluate_cli_out_of_distribution_scenes(smoke_run, tmp_path):

@@ -104,20 +104,35 @@ def aggregate(results: list[dict]) -> dict:
                    "many pixels loses to every larger one unless all are smaller "
                    "(model.min_region; 0: off; default: each model's own, e.g. 10 for "
                    "cpu-unique runs since session 9, 0 for older ones).")
+@click.option("--max-region", type=click.FloatRange(min=0), default=None,
+              help="Competition bar for this evaluation: a proposal attending more than this "
+                   "many pixels loses to every smaller one unless all are larger, so the "
+                   "background cannot win an object step (model.max_region; 0: off; "
+                   "default: each model's own, 0 unless set in training).")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write JSON here, plus a confusion-matrix PNG (.png) and histograms of the "
                    "per-scene/per-object values (_hist.png) next to it.")
 def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, controlled,
-             min_region, baseline_run, out):
+             min_region, max_region, baseline_run, out):
     """Measure segmentation (ARI, FG-ARI, mSC), expert specialisation, amodal completion,
     depth order, object counts and controlled generation on scenes with ground truth,
     next to simple baselines.  Several RUNS (e.g. training seeds) are aggregated as
     mean ± sd across runs."""
+    if min_region is not None and max_region and max_region <= min_region:
+        raise click.BadParameter(f"must exceed --min-region ({min_region}), got {max_region}",
+                                 param_hint="--max-region")
+
     def load_run(run):
         econ = _load(run)
         if min_region is not None:
             econ.competition.min_region = min_region
+        if max_region is not None:
+            econ.competition.max_region = max_region
         return econ
+
+    def bars(econ) -> dict:  # the bars used, recorded with the metrics
+        return {"min_region": econ.competition.min_region,
+                "max_region": econ.competition.max_region}
 
     results = []
     for run in runs:
@@ -127,7 +142,7 @@ def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, co
             m = run_evaluate(econ, scenes, n_steps=n_steps, controlled=controlled)
         except (DataError, ValueError) as e:
             raise click.ClickException(str(e)) from None
-        m["run"], m["min_region"] = str(run), econ.competition.min_region
+        m.update(run=str(run), **bars(econ))
         results.append(m)
         if len(runs) > 1:
             click.echo(f"== {run}")
@@ -141,7 +156,7 @@ def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, co
             base = run_evaluate(econ, scenes, n_steps=n_steps, controlled=0)
         except (DataError, ValueError) as e:
             raise click.ClickException(str(e)) from None
-        base["run"], base["min_region"] = str(baseline_run), econ.competition.min_region
+        base.update(run=str(baseline_run), **bars(econ))
         report = {**report, "baseline_run": base}
         click.echo(f"== baseline run {baseline_run}")
         click.echo(format_table(base))
