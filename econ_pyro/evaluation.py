@@ -80,6 +80,8 @@ def dashboard(m: dict) -> dict:
             "amodal_iou_occluded": m.get("amodal_iou_occluded", {}).get("mean", float("nan")),
             "depth_order_accuracy": m["depth_order_accuracy"]["mean"],
             "background_last": m["background_last"]["mean"],
+            # how recognisable the decoded shapes of unoccluded objects are (nearest template)
+            "shape_class_accuracy": m.get("shape_class_accuracy", {}).get("mean", float("nan")),
             "purity": sp["purity"], "matched_accuracy": sp["matched_accuracy"],
             "distinct_experts": sp["distinct_experts"], "dead_experts": m["dead_experts"],
             "contingency": sp["contingency"]}

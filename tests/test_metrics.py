@@ -77,7 +77,7 @@ def test_oracle_scores_one_and_modal_baseline_below():
     scenes = generate_scenes(40, SceneConfig(), seed=0)
     m = evaluate_decomposition(scenes.arrays(), _oracle(scenes, 4), n_experts=4)
     for k in ("ari", "fg_ari", "msc", "msc_fg", "amodal_iou", "amodal_iou_occluded",
-              "hidden_recall"):
+              "hidden_recall", "shape_class_accuracy"):
         assert m[k]["mean"] == pytest.approx(1.0), k
     assert m["depth_order_accuracy"]["mean"] == 1.0
     assert m["background_last"]["mean"] == 1.0
@@ -107,6 +107,27 @@ def test_matched_objects_on_the_oracle():
     got = list(matched_objects(visible, amodal, present, lab, 2))
     assert [(n, o, s) for n, o, s, _ in got] == [(n, int(order[n, 0]), 0)
                                                  for n in range(len(scenes))]
+
+
+def test_shape_class_accuracy_sees_wrong_shapes():
+    """The decoded shapes of unoccluded objects, classified: every shape replaced by a disc
+    of the object's size leaves only the circles right."""
+    scenes = generate_scenes(40, SceneConfig(), seed=4)
+    pred = _oracle(scenes, 4)
+    yy, xx = np.mgrid[:32, :32]
+    for n in range(len(scenes)):
+        for i in range(3):  # object steps
+            ys, xs = np.nonzero(pred["shapes"][n, i])
+            r = (ys.max() - ys.min() + 1) / 2
+            cy, cx = (ys.max() + ys.min()) / 2, (xs.max() + xs.min()) / 2
+            pred["shapes"][n, i] = ((yy - cy) ** 2 + (xx - cx) ** 2 <= r * r)
+    m = evaluate_decomposition(scenes.arrays(), pred, n_experts=4, baselines=False)
+    visible, amodal = scenes.visible.astype(bool), scenes.amodal.astype(bool)
+    unoccluded = [scenes.classes[n, o] for n in range(len(scenes)) for o in (1, 2, 3)
+                  if not (amodal[n, o] & ~visible[n, o]).any()]
+    want = np.mean(np.array(unoccluded) == 1)  # circles
+    assert 0 < want < 1
+    assert m["shape_class_accuracy"]["mean"] == pytest.approx(want)
 
 
 def test_reversed_depth_order_scores_zero():
