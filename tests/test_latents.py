@@ -188,3 +188,20 @@ def test_a_run_trained_with_ground_truth_regions_is_fitted_with_them(tmp_path):
     torch.testing.assert_close(fitted["scale"], with_gt["scale"])
     without = fit_standardisation(econ, batch["image"])
     assert not torch.allclose(without["loc"], with_gt["loc"])
+
+
+def test_ctrl_c_during_the_fit_only_skips_it(tmp_path, monkeypatch):
+    from econ_pyro.training import config as tconfig
+    from econ_pyro.training import trainer
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(trainer, "standardise_checkpoint", interrupted)
+    lines = []
+    cfg = tconfig.resolve_config("smoke", sets=["train.max_steps=4"])
+    state = trainer.train(cfg, tmp_path / "r", log=lines.append)
+    assert state["step"] == 4
+    assert any("latent standardisation skipped" in str(line) for line in lines)
+    ckpt = torch.load(tmp_path / "r" / "last.pt", weights_only=True)
+    assert "latents" not in ckpt and ckpt["state"]["step"] == 4

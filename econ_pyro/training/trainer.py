@@ -470,12 +470,23 @@ class Trainer:
         self.log(f"stopped: {st['done']} after {st['step']} steps, {st['elapsed']:.0f}s; "
                  f"checkpoint {self.out / 'last.pt'}")
         if self.tr["standardise_latents"] and self.dist.main:
+            self._standardise()
+        return dict(st)
+
+    def _standardise(self) -> None:
+        """Fit the latent standardisation (``econ_pyro.latents``) of last.pt and best.pt; the
+        checkpoints are already saved, so a Ctrl-C here only skips the fit."""
+        self.log(f"fitting the latent standardisation on {self.tr['standardise_latents']} "
+                 "scenes (Ctrl-C skips it)")
+        try:
             batch = self.data.fit_batch(self.tr["standardise_latents"])
             with torch.random.fork_rng(devices=[]):
                 for name in ("last", "best"):
                     if (self.out / f"{name}.pt").exists():
                         standardise_checkpoint(self.out / f"{name}.pt", batch, self.log)
-        return dict(st)
+        except KeyboardInterrupt:
+            self.log(f"latent standardisation skipped; `econ-pyro standardise {self.out}` "
+                     "fits it later")
 
     def _idle_experts(self, wins: torch.Tensor) -> list[int]:
         """Update each expert's last winning step from this interval's win counts [T, K];
