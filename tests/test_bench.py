@@ -63,20 +63,3 @@ def test_interleaved_timing_runs_each_function_in_turn(monkeypatch):
     out = bench.timeit_interleaved(fns, reps=3, warmup=1)
     assert calls == ["a", "b"] * 4  # warm-up, then a, b in every repetition
     assert out["a"] == out["b"] == 1 and out["paired"] == {"a": 1.0, "b": 1.0}
-
-
-def test_param_sites_step_equals_train_step(tiny_batch):
-    """The benchmark's 'with param sites' variant is the same step as train_step."""
-    import pyro
-
-    from econ_pyro import train_step
-    from econ_pyro.bench import param_sites_step
-
-    losses = []
-    for step in (train_step, param_sites_step):
-        econ = make_econ()
-        opt = torch.optim.Adam(econ.parameters(), lr=1e-2)
-        pyro.set_rng_seed(5)
-        out = step(econ, opt, tiny_batch)
-        losses.append(getattr(out, "loss", out).detach())
-    assert torch.equal(losses[0], losses[1])

@@ -156,8 +156,8 @@ def load(run_or_ckpt, which: str = "last", standardised: bool = True) -> ECON:
     """
     ckpt = find_checkpoint(run_or_ckpt, which)
     econ = _econ_from(ckpt)
-    if standardised:
-        apply_standardisation(econ, ckpt.get("latents"))
+    if standardised and ckpt.get("latents") is not None:  # else the identity it was built with
+        apply_standardisation(econ, ckpt["latents"])
     econ.run_config = ckpt["config"]  # the full run config (data kind, training options)
     return econ.to(memory_format=torch.channels_last).eval()
 
