@@ -327,6 +327,57 @@ def test_bad_freeze_attention_at(value):
         validate(_smoke(freeze_attention_at=value))
 
 
+def test_deterministic_from_switches_the_training_competition(tmp_path, monkeypatch):
+    """Training steps before deterministic_from compete stochastically, those from it on
+    deterministically (the argmax), and a run resumed past the switch competes as the
+    uninterrupted one did (same losses)."""
+    from click.testing import CliRunner
+
+    from econ_pyro.cli.main import cli
+
+    _, at_step = _spy_competition(monkeypatch, "mode")
+    log = []
+    train(_smoke(max_steps=8, deterministic_from=5), tmp_path / "a", log=log.append)
+    assert at_step == ["stochastic"] * 5 + ["deterministic"] * 3
+    assert sum("competition is deterministic" in str(line) for line in log) == 1
+    at_step.clear()
+    train(_smoke(max_steps=6, deterministic_from=5), tmp_path / "b", log=lambda *_: None)
+    out = CliRunner().invoke(cli, ["train", "--resume", str(tmp_path / "b"), "--max-steps", "8"])
+    assert out.exit_code == 0, out.output
+    assert at_step == ["stochastic"] * 5 + ["deterministic"] * 3
+    assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
+
+
+def test_deterministic_steps_train_the_best_scoring_expert(tmp_path, monkeypatch):
+    """In a deterministic training step every scene's winner is the expert with the lowest
+    competition score (the scores the guide records at its k sites)."""
+    real = trainer_mod.ECONELBO.compute
+    checked = []
+
+    def compute(self, model, guide, *a, **kw):
+        res = real(self, model, guide, *a, **kw)
+        if model.__self__.competition.mode == "deterministic":
+            for name, site in res.guide_trace.nodes.items():
+                if site.get("infer", {}).get("is_competition"):
+                    scores = site["infer"]["scores"]
+                    allowed = torch.isfinite(scores).sum(-1) > 1
+                    best = scores.argmin(-1)
+                    assert torch.equal(site["value"][allowed], best[allowed]), name
+                    checked.append(int(allowed.sum()))
+        return res
+    monkeypatch.setattr(trainer_mod.ECONELBO, "compute", compute)
+    train(_smoke(max_steps=4, deterministic_from=2), tmp_path / "a", log=lambda *_: None)
+    assert sum(checked) > 0
+
+
+@pytest.mark.parametrize("value", [-1, 2.5, True])
+def test_bad_deterministic_from(value):
+    from econ_pyro.training.config import validate
+
+    with pytest.raises(ConfigError, match="deterministic_from"):
+        validate(_smoke(deterministic_from=value))
+
+
 def test_runs_from_before_the_fresh_schedule_resume_without_it():
     from econ_pyro.training.config import complete_config
 

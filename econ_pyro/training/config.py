@@ -175,6 +175,7 @@ def validate(cfg: dict) -> ECONConfig:
                           f"got {sched!r}")
     _count(tr, "exclusive_until", 0, "a step >= 0", nullable=True)
     _count(tr, "freeze_attention_at", 1, "a step >= 1", nullable=True)
+    _count(tr, "deterministic_from", 0, "a step >= 0", nullable=True)
     at, lr = tr["reserve_background_at"], tr["reserve_background_lr"]
     if at is not None and (not isinstance(at, int) or at < 1):
         raise ConfigError(f"train.reserve_background_at must be a step >= 1 or null, got {at!r}")

@@ -102,6 +102,12 @@ TRAIN_DEFAULTS = {
     # VAEs learn (a deviation: a late phase in which the competition's regions stay put
     # while the shapes sharpen; docs/SPECIALISATION.md, round 8)
     "freeze_attention_at": None,
+    # from this step on (null: never) the training competition is deterministic (the
+    # winner is the best-scoring expert, the paper's deterministic mode) whatever
+    # model.competition says: a late phase without the stochastic competition's wins by
+    # experts that explain an occluded object before its occluder (docs/SPECIALISATION.md,
+    # round 11)
+    "deterministic_from": None,
     # planned lr changes: [[step, lr], ...] sets the lr at the start of each step listed
     "lr_at": None,
     # start from another model's weights (a run folder, a .pt checkpoint or a pretrained

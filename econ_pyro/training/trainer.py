@@ -387,6 +387,7 @@ class Trainer:
                     break
                 step = st["step"]
                 self.econ.competition.temperature = self._temperature(step)
+                self._competition_mode(step)
                 every = (tr["exclusive_until"] is not None and step < tr["exclusive_until"]) \
                     or (tr["reserve_background_exclusive"] and self._reserved())
                 pair = self._split_pair(step)
@@ -513,6 +514,16 @@ class Trainer:
         self._attention_frozen = True
         self.log(f"step {step}: attention nets frozen (train.freeze_attention_at); "
                  "only the experts' VAEs train from here")
+
+    def _competition_mode(self, step: int) -> None:
+        """The training competition's mode at ``step``: ``model.competition``, and from
+        ``deterministic_from`` on deterministic (also after a resume past that step)."""
+        at = self.tr["deterministic_from"]
+        mode = "deterministic" if at is not None and step >= at else self.model_cfg.competition
+        if mode != self.econ.competition.mode:
+            self.econ.competition.mode = mode
+            self.log(f"step {step}: the training competition is {mode} from here "
+                     "(train.deterministic_from)")
 
     def _set_lr(self, lr: float) -> None:
         """Set the lr of every parameter group (recorded in the state as after a decrease)."""
