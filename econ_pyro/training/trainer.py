@@ -174,8 +174,7 @@ def standardise_run(run_or_ckpt, n: int = 1000, data: str | None = None, log=pri
     in training with their own seed, or the first training images of the run's folder;
     ``data``: another folder).  Returns ``{path: fitted}``."""
     p = Path(run_or_ckpt)
-    paths = [p] if p.is_file() else [p / f"{w}.pt" for w in ("last", "best")
-                                    if (p / f"{w}.pt").exists()]
+    paths = [p] if p.is_file() else _run_checkpoints(p)
     if not paths:
         raise ConfigError(f"no checkpoint at {p} (a run folder or a .pt file)")
     cfg = load_checkpoint(paths[0])["config"]
@@ -185,6 +184,11 @@ def standardise_run(run_or_ckpt, n: int = 1000, data: str | None = None, log=pri
     batch = _Data(cfg, cfg["model"]["image_size"], tr["batch_size"], tr["seed"],
                   tr["val_size"]).fit_batch(n)
     return {str(q): standardise_checkpoint(q, batch, log) for q in paths}
+
+
+def _run_checkpoints(folder: Path) -> list[Path]:
+    """The run folder's ``last.pt`` and ``best.pt``, those that exist."""
+    return [folder / f"{w}.pt" for w in ("last", "best") if (folder / f"{w}.pt").exists()]
 
 
 def standardise_checkpoint(path, batch: dict, log=print) -> dict:
@@ -482,9 +486,8 @@ class Trainer:
         try:
             batch = self.data.fit_batch(self.tr["standardise_latents"])
             with torch.random.fork_rng(devices=[]):
-                for name in ("last", "best"):
-                    if (self.out / f"{name}.pt").exists():
-                        standardise_checkpoint(self.out / f"{name}.pt", batch, self.log)
+                for path in _run_checkpoints(self.out):
+                    standardise_checkpoint(path, batch, self.log)
         except KeyboardInterrupt:
             self.log(f"latent standardisation skipped; `econ-pyro standardise {self.out}` "
                      "fits it later")

@@ -1,24 +1,32 @@
 """Table of the round-11 order experiment: one row per evaluation JSON in a folder
-(``econ-pyro evaluate --out``), plus means over the seeds of each variant.
+(``econ-pyro evaluate --out``), plus mean ± sd over the seeds of each variant (the
+across-runs aggregate of ``econ-pyro evaluate RUN RUN ...``).
 
 usage: python order_table.py FOLDER
 """
 import json
-import statistics
 import sys
 from collections import defaultdict
 from pathlib import Path
 
-COLS = [("FG-ARI", lambda d: d["fg_ari"]["mean"]),
-        ("purity", lambda d: d["specialisation"]["purity"]),
-        ("distinct", lambda d: int(d["specialisation"]["distinct_experts"])),
-        ("bg last", lambda d: d["background_last"]["mean"]),
-        ("depth", lambda d: d["depth_order_accuracy"]["mean"]),
-        ("amodal occl", lambda d: d["amodal_iou_occluded"]["mean"]),
-        ("hidden rec", lambda d: d["hidden_recall"]["mean"]),
-        ("count", lambda d: d["object_count_accuracy"]["mean"]),
-        ("MSE", lambda d: d["mse"]["mean"]),
-        ("shape cls", lambda d: d["shape_class_accuracy"]["mean"])]
+from econ_pyro.cli.evaluate import aggregate
+
+# (column, metric key): a per-run {"mean": ...} metric, or a specialisation entry
+COLS = [("FG-ARI", "fg_ari"), ("purity", "purity"), ("distinct", "distinct_experts"),
+        ("bg last", "background_last"), ("depth", "depth_order_accuracy"),
+        ("amodal occl", "amodal_iou_occluded"), ("hidden rec", "hidden_recall"),
+        ("count", "object_count_accuracy"), ("MSE", "mse"),
+        ("shape cls", "shape_class_accuracy")]
+
+
+def value(d: dict, key: str) -> float:
+    return float(d["specialisation"][key]) if key in d["specialisation"] else d[key]["mean"]
+
+
+def cell(col: str, v: float, sd: float | None = None) -> str:
+    if col == "MSE":
+        return f"{v:.4f}"
+    return f"{v:.3f}" if sd is None else f"{v:.3f} ± {sd:.3f}"
 
 
 def main(folder):
@@ -27,25 +35,20 @@ def main(folder):
         d = json.loads(f.read_text())
         if "fg_ari" not in d:  # not an evaluation (e.g. gpu-bench.json)
             continue
-        rows[f.stem] = [fn(d) for _, fn in COLS]
+        rows[f.stem] = d
         variant = f.stem.split("-s")[0] + ("-own" if f.stem.endswith("-own") else "")
-        groups[variant].append(rows[f.stem])
-    print("| run | " + " | ".join(c for c, _ in COLS) + " |")
-    print("|---" * (len(COLS) + 1) + "|")
-    for name, vals in rows.items():
-        print(f"| {name} | " + " | ".join(f"{v:.4f}" if c == "MSE" else f"{v:.3f}"
-                                           for (c, _), v in zip(COLS, vals, strict=True)) + " |")
+        groups[variant].append(d)
+    head = "| " + " | ".join(c for c, _ in COLS) + " |"
+    rule = "|---" * (len(COLS) + 1) + "|"
+    print("| run " + head + "\n" + rule)
+    for name, d in rows.items():
+        print(f"| {name} | " + " | ".join(cell(c, value(d, k)) for c, k in COLS) + " |")
     print()
-    print("| variant (seeds) | " + " | ".join(c for c, _ in COLS) + " |")
-    print("|---" * (len(COLS) + 1) + "|")
-    for g, vals in groups.items():
-        cells = []
-        for i, (c, _) in enumerate(COLS):
-            xs = [v[i] for v in vals]
-            m = statistics.mean(xs)
-            sd = statistics.pstdev(xs) if len(xs) > 1 else 0.0
-            cells.append(f"{m:.4f}" if c == "MSE" else f"{m:.3f} ± {sd:.3f}")
-        print(f"| {g} ({len(vals)}) | " + " | ".join(cells) + " |")
+    print("| variant (seeds) " + head + "\n" + rule)
+    for g, results in groups.items():
+        agg = aggregate(results)
+        print(f"| {g} ({len(results)}) | "
+              + " | ".join(cell(c, agg[k]["mean"], agg[k]["sd"]) for c, k in COLS) + " |")
 
 
 if __name__ == "__main__":
