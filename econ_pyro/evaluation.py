@@ -82,6 +82,9 @@ def dashboard(m: dict) -> dict:
             "background_last": m["background_last"]["mean"],
             # how recognisable the decoded shapes of unoccluded objects are (nearest template)
             "shape_class_accuracy": m.get("shape_class_accuracy", {}).get("mean", float("nan")),
+            # occluded objects explained before an occluder (the order that trains cut shapes)
+            "occluded_before_occluder": m.get("occluded_before_occluder", {}).get(
+                "mean", float("nan")),
             "purity": sp["purity"], "matched_accuracy": sp["matched_accuracy"],
             "distinct_experts": sp["distinct_experts"], "dead_experts": m["dead_experts"],
             "contingency": sp["contingency"]}
@@ -104,6 +107,10 @@ def format_table(m: dict) -> str:
         lines.append(f"{'controlled gen.: layer class acc.':<32} "
                      f"{cg['layer_class_accuracy']:>8.3f}")
         lines.append(f"{'controlled gen.: all visible':<32} {cg['all_objects_visible']:>8.3f}")
+    if m.get("occluded_by_class"):
+        lines.append("occluded objects by class (amodal IoU, explained before an occluder, n):")
+        lines += [f"  class {c}: {v['amodal_iou']:.3f}  {v['before_occluder']:.3f}  {v['n']}"
+                  for c, v in m["occluded_by_class"].items()]
     lines.append("class x expert (rows: background, circle, square, triangle, ...):")
     lines += ["  " + " ".join(f"{c:6d}" for c in row) for row in sp["contingency"]]
     return "\n".join(lines)

@@ -119,6 +119,21 @@ def specialisation(classes: np.ndarray, experts: np.ndarray, n_classes: int, n_e
             "majority_expert": {int(k): int(majority[k]) for k in np.flatnonzero(used)}}
 
 
+def explained_before_occluder(o: int, step: np.ndarray, visible: np.ndarray,
+                              amodal: np.ndarray, depth: np.ndarray, present: np.ndarray) -> bool:
+    """Whether object ``o`` of one image was explained before one of its occluders.
+
+    Occluders: the matched objects in front of ``o`` (larger depth rank) whose full shape
+    covers part of ``o``'s hidden pixels.  Inference step 0 is the front-most, so an
+    occluder explained at a later step than ``o`` means that ``o`` was explained first
+    (its scope still held the occluder's pixels: the region KL then charges a completed
+    shape of ``o`` for them).
+    """
+    hidden = amodal[o] & ~visible[o]
+    return any(present[o2] and o2 > 0 and depth[o2] > depth[o] and step[o2] > step[o]
+               and (amodal[o2] & hidden).any() for o2 in range(len(present)))
+
+
 def depth_pairs(amodal, depth, present, pred_step):
     """(correct, weight) over overlapping object pairs of one image (background excluded)."""
     correct = total = 0.0
@@ -192,7 +207,9 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
     per = {k: [] for k in ("ari", "fg_ari", "msc", "msc_fg", "mse", "amodal_iou",
                            "amodal_iou_occluded", "hidden_recall", "baseline_kmeans_fg_ari",
                            "baseline_modal_iou_occluded", "baseline_modal_hidden_recall",
-                           "background_last", "shape_class_accuracy")}
+                           "background_last", "shape_class_accuracy",
+                           "occluded_before_occluder")}
+    by_class = {}  # class id -> [(amodal IoU, explained before an occluder)] of occluded objects
     object_classes = sorted(set(classes[:, 1:][classes[:, 1:] > 0].tolist()))
     unoccluded_shapes, unoccluded_classes = [], []
     depth_c = depth_w = rand_c = rand_w = 0.0
@@ -231,6 +248,10 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
                 if baselines:
                     per["baseline_modal_iou_occluded"].append(iou(visible[n, o], amodal[n, o]))
                     per["baseline_modal_hidden_recall"].append(0.0)
+                before = explained_before_occluder(o, step, visible[n], amodal[n], depth[n],
+                                                   present[n])
+                per["occluded_before_occluder"].append(float(before))
+                by_class.setdefault(int(classes[n, o]), []).append((v, before))
         c, w = depth_pairs(amodal[n], depth[n], present[n], step)
         depth_c, depth_w = depth_c + c, depth_w + w
         if baselines:
@@ -247,8 +268,14 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
     out["per_scene"] = {k: [float(x) for x in per[k]] for k in ("ari", "fg_ari", "msc", "mse")
                         if per[k]}
     out["per_object"] = {k: [float(x) for x in per[k]]
-                         for k in ("amodal_iou", "amodal_iou_occluded", "hidden_recall")
+                         for k in ("amodal_iou", "amodal_iou_occluded", "hidden_recall",
+                                   "occluded_before_occluder")
                          if per[k]}
+    # occluded objects by class: amodal IoU, and the share explained before an occluder
+    out["occluded_by_class"] = {
+        c: {"amodal_iou": float(np.mean([v for v, _ in rows])),
+            "before_occluder": float(np.mean([b for _, b in rows])), "n": len(rows)}
+        for c, rows in sorted(by_class.items())}
     out["depth_order_accuracy"] = {"mean": depth_c / depth_w if depth_w else float("nan"),
                                    "weight": depth_w}
     if baselines:

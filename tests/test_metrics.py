@@ -16,6 +16,7 @@ from econ_pyro.metrics import (
     count_layers,
     depth_pairs,
     evaluate_decomposition,
+    explained_before_occluder,
     matched_objects,
     segmentation_covering,
     specialisation,
@@ -138,6 +139,39 @@ def test_reversed_depth_order_scores_zero():
     m = evaluate_decomposition(scenes.arrays(), pred, n_experts=4)
     assert m["depth_order_accuracy"]["mean"] == 0.0
     assert m["fg_ari"]["mean"] == pytest.approx(1.0)
+    # back to front: every occluded object is explained before its occluders
+    assert m["occluded_before_occluder"]["mean"] == 1.0
+    assert all(v["before_occluder"] == 1.0 for v in m["occluded_by_class"].values())
+
+
+def test_explained_before_occluder_hand_made():
+    """Object 1 (back) is hidden by object 2 on its right half; object 3 is in front of both
+    but covers none of object 1's hidden pixels."""
+    amodal = np.zeros((4, 4, 8), bool)
+    amodal[0] = True
+    amodal[1, :2, :4] = True
+    amodal[2, :2, 2:6] = True
+    amodal[3, 3, :] = True
+    visible = amodal.copy()
+    visible[1, :2, 2:4] = False
+    depth, present = np.array([0, 1, 2, 3]), np.ones(4, bool)
+    before = lambda step: explained_before_occluder(1, np.array(step), visible, amodal,  # noqa
+                                                    depth, present)
+    assert not before([3, 2, 1, 0])  # front to back
+    assert before([3, 1, 2, 0])  # object 1 before its occluder 2
+    assert not before([3, 1, 0, 2])  # before object 3, which hides none of it
+    assert not before([3, 1, -1, 0])  # the occluder unmatched: not counted
+
+
+def test_occluded_by_class_on_the_oracle():
+    scenes = generate_scenes(40, SceneConfig(), seed=5)
+    m = evaluate_decomposition(scenes.arrays(), _oracle(scenes, 4), n_experts=4,
+                               baselines=False)
+    assert m["occluded_before_occluder"]["mean"] == 0.0
+    by = m["occluded_by_class"]
+    assert set(by) == {1, 2, 3}
+    assert all(v["amodal_iou"] == 1.0 and v["before_occluder"] == 0.0 for v in by.values())
+    assert sum(v["n"] for v in by.values()) == m["amodal_iou_occluded"]["n"]
     assert m["background_last"]["mean"] == 1.0
 
 

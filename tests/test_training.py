@@ -41,7 +41,7 @@ def test_smoke_train_writes_run(tmp_path):
     assert all(math.isfinite(v) for _, v in losses)
     dash = [r["dashboard"] for r in recs if "dashboard" in r]
     assert len(dash) == 2 and 0 <= dash[0]["fg_ari"] <= 1 and len(dash[0]["contingency"]) == 4
-    assert "shape_class_accuracy" in dash[0]
+    assert "shape_class_accuracy" in dash[0] and "occluded_before_occluder" in dash[0]
     assert "FG-ARI" in res.output and "purity" in res.output
     assert len(recs[0]["winners"]) == 4 and len(recs[0]["winners"][0]) == 4
     econ = load(run)
