@@ -31,6 +31,7 @@ class ELBOResult:
     winners: torch.Tensor  # [T, B] long, the expert that won step t
     guide_trace: object = None
     model_trace: object = None
+    completion: torch.Tensor | None = None  # the trainer's completion loss, when on
 
 
 def _step(name: str) -> tuple[str, int]:

@@ -176,6 +176,8 @@ def validate(cfg: dict) -> ECONConfig:
     _count(tr, "exclusive_until", 0, "a step >= 0", nullable=True)
     _count(tr, "freeze_attention_at", 1, "a step >= 1", nullable=True)
     _count(tr, "deterministic_from", 0, "a step >= 0", nullable=True)
+    _number(tr, "completion_loss", 0, False, "a weight >= 0")
+    _count(tr, "completion_from", 0, "a step >= 0")
     at, lr = tr["reserve_background_at"], tr["reserve_background_lr"]
     if at is not None and (not isinstance(at, int) or at < 1):
         raise ConfigError(f"train.reserve_background_at must be a step >= 1 or null, got {at!r}")

@@ -108,6 +108,11 @@ TRAIN_DEFAULTS = {
     # experts that explain an occluded object before its occluder (docs/SPECIALISATION.md,
     # round 11)
     "deterministic_from": None,
+    # completion loss (a deviation, infer/completion.py): from step completion_from on, each
+    # object step's winner also decodes its object from a view behind an artificial
+    # occluder and is charged completion_loss * gamma * L_r of its whole region (0: off)
+    "completion_loss": 0.0,
+    "completion_from": 0,
     # planned lr changes: [[step, lr], ...] sets the lr at the start of each step listed
     "lr_at": None,
     # start from another model's weights (a run folder, a .pt checkpoint or a pretrained

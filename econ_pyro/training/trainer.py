@@ -35,6 +35,7 @@ from ..evaluation import dashboard, evaluate
 from ..generate import decompose, sample
 from ..handlers import without_param_sites
 from ..infer import ECONELBO
+from ..infer.completion import completion_loss
 from ..latents import apply_standardisation, fit_standardisation
 from ..viz import decomposition_panel, on_grey, save_grid
 from .config import validate
@@ -419,6 +420,8 @@ class Trainer:
                     acc["loss"] += loss
                     for k in ("L_x", "L_z", "L_r"):
                         acc[k] += getattr(res, k).detach().cpu()
+                    if res.completion is not None:
+                        acc["completion"] = acc.get("completion", 0.0) + res.completion.detach()
                     step_wins = torch.nn.functional.one_hot(res.winners.cpu(), K).sum(1)
                     wins += step_wins
                     self.shares.update(step_wins.sum(0))
@@ -445,6 +448,8 @@ class Trainer:
                            "images_per_s": n_acc * tr["batch_size"] * self.dist.world / dt,
                            "elapsed": time.perf_counter() - t0,
                            "idle_experts": self._idle_experts(wins)}
+                    if "completion" in acc:  # the completion loss L_c (infer/completion.py)
+                        rec["completion"] = acc["completion"].item() / n_acc
                     self._log_metrics(rec)
                     self._tensorboard(rec)
                     self.log(f"step {rec['step']:6d}  loss {rec['loss']:10.2f}  "
@@ -714,6 +719,10 @@ class Trainer:
                     if tr["revive"] else "")
                  + ("; temperature anneal restarted" if tr["temperature_restart"] else ""))
 
+    def _completion_on(self) -> bool:
+        w = self.tr["completion_loss"]
+        return bool(w) and self.state["step"] >= self.tr["completion_from"]
+
     def _step(self, x, kw):
         """``infer.train_step`` plus gradient clipping and a finiteness check.
 
@@ -724,14 +733,19 @@ class Trainer:
         with torch.autocast(self.device.type, dtype=torch.bfloat16,
                             enabled=self.tr["autocast"] == "bf16"), without_param_sites():
             res = self.elbo.compute(self.econ.model, self.econ.guide, x, **kw)
+            total = res.loss
+            if self._completion_on():  # a deviation (infer/completion.py)
+                res.completion = completion_loss(self.econ, x, res.guide_trace)
+                total = total + self.tr["completion_loss"] * res.completion
         res.guide_trace = res.model_trace = None
-        res.loss.backward()
+        total.backward()
         self.dist.average_gradients(self.econ.parameters())
         clip = self.tr["grad_clip"]
         norm = torch.nn.utils.clip_grad_norm_(self.econ.parameters(),
                                               math.inf if clip is None else clip)
-        loss, norm = torch.stack([res.loss.detach(), norm.to(res.loss)]).tolist()  # one sync
-        ok = not self.dist.any(not (math.isfinite(loss) and math.isfinite(norm)))
+        loss, total, norm = torch.stack([res.loss.detach(), total.detach(),
+                                         norm.to(total)]).tolist()  # one sync
+        ok = not self.dist.any(not (math.isfinite(total) and math.isfinite(norm)))
         if ok:
             self.opt.step()
         return res, loss, ok
