@@ -209,7 +209,7 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
                            "baseline_modal_iou_occluded", "baseline_modal_hidden_recall",
                            "background_last", "shape_class_accuracy",
                            "occluded_before_occluder")}
-    by_class = {}  # class id -> [(amodal IoU, explained before an occluder)] of occluded objects
+    occluded_classes = []  # class id of each occluded object (per["amodal_iou_occluded"])
     object_classes = sorted(set(classes[:, 1:][classes[:, 1:] > 0].tolist()))
     unoccluded_shapes, unoccluded_classes = [], []
     depth_c = depth_w = rand_c = rand_w = 0.0
@@ -251,7 +251,7 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
                 before = explained_before_occluder(o, step, visible[n], amodal[n], depth[n],
                                                    present[n])
                 per["occluded_before_occluder"].append(float(before))
-                by_class.setdefault(int(classes[n, o]), []).append((v, before))
+                occluded_classes.append(int(classes[n, o]))
         c, w = depth_pairs(amodal[n], depth[n], present[n], step)
         depth_c, depth_w = depth_c + c, depth_w + w
         if baselines:
@@ -272,10 +272,14 @@ def evaluate_decomposition(gt: dict, pred: dict, n_experts: int, n_classes: int 
                                    "occluded_before_occluder")
                          if per[k]}
     # occluded objects by class: amodal IoU, and the share explained before an occluder
+    occ_cls = np.array(occluded_classes)
+    occ_iou = np.array(per["amodal_iou_occluded"])
+    occ_before = np.array(per["occluded_before_occluder"])
     out["occluded_by_class"] = {
-        c: {"amodal_iou": float(np.mean([v for v, _ in rows])),
-            "before_occluder": float(np.mean([b for _, b in rows])), "n": len(rows)}
-        for c, rows in sorted(by_class.items())}
+        int(c): {"amodal_iou": float(occ_iou[occ_cls == c].mean()),
+                 "before_occluder": float(occ_before[occ_cls == c].mean()),
+                 "n": int((occ_cls == c).sum())}
+        for c in np.unique(occ_cls)}
     out["depth_order_accuracy"] = {"mean": depth_c / depth_w if depth_w else float("nan"),
                                    "weight": depth_w}
     if baselines:
