@@ -947,3 +947,58 @@ def test_bad_restart_options(key, value):
 
     with pytest.raises(ConfigError, match=key):
         validate(_smoke(**{key: value}))
+
+
+def test_deterministic_after_the_reservation(tmp_path, monkeypatch):
+    """reserve_background_deterministic_after = N: the training competition is stochastic
+    until N steps after the background reservation and deterministic from there, also in
+    a run resumed past the switch (same losses)."""
+    from click.testing import CliRunner
+
+    from econ_pyro.cli.main import cli
+
+    _, at_step = _spy_competition(monkeypatch, "mode")
+    kw = dict(reserve_background_at=4, reserve_background_deterministic_after=3, log_every=1)
+    state = train(_smoke(max_steps=10, **kw), tmp_path / "a", log=lambda *_: None)
+    assert state["reserved_background"]["step"] == 4
+    assert at_step == ["stochastic"] * 7 + ["deterministic"] * 3
+    at_step.clear()
+    train(_smoke(max_steps=8, **kw), tmp_path / "b", log=lambda *_: None)
+    out = CliRunner().invoke(cli, ["train", "--resume", str(tmp_path / "b"), "--max-steps", "10"])
+    assert out.exit_code == 0, out.output
+    assert at_step == ["stochastic"] * 7 + ["deterministic"] * 3
+    assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
+    # deterministic_from, if earlier, wins
+    at_step.clear()
+    train(_smoke(max_steps=10, deterministic_from=5, **kw), tmp_path / "c", log=lambda *_: None)
+    assert at_step == ["stochastic"] * 5 + ["deterministic"] * 5
+
+
+@pytest.mark.parametrize("patience", [3, None])
+def test_deterministic_patience(tmp_path, monkeypatch, patience):
+    """With deterministic_patience the lr schedule starts afresh at the deterministic switch
+    and uses that patience; without it, the losses from before the switch stay the bar."""
+    losses = iter([1.0, 2.0, 3.0, 5.0, 5.1, 4.0])  # evaluations at steps 2, 4, 6 | 8, 10, 12
+    monkeypatch.setattr(trainer_mod.Trainer, "validate", lambda self: next(losses))
+    state = train(_smoke(max_steps=12, eval_every=2, patience=1, dashboard=False,
+                         max_lr_decreases=100, deterministic_from=6,
+                         deterministic_patience=patience), tmp_path / "r", log=lambda *_: None)
+    # steps 4 and 6 (stochastic, patience 1) divide the lr; then 5.0 opens the deterministic
+    # phase, 5.1 is its first bad evaluation (of 3 allowed) and 4.0 improves on it;
+    # without: 5.0, 5.1 and 4.0 are bad evaluations against 1.0 -> three more divisions
+    assert state["lr_decreases"] == (2 if patience else 5)
+    assert state["best_val"] == (4.0 if patience else 1.0)
+
+
+@pytest.mark.parametrize("key,value", [("reserve_background_deterministic_after", -1),
+                                       ("reserve_background_deterministic_after", 1.5),
+                                       ("deterministic_patience", 0),
+                                       ("deterministic_patience", True)])
+def test_bad_deterministic_phase_options(key, value):
+    from econ_pyro.training.config import validate
+
+    with pytest.raises(ConfigError, match=key):
+        validate(_smoke(**{key: value, "reserve_background_at": 5}))
+    if key == "reserve_background_deterministic_after":
+        with pytest.raises(ConfigError, match="needs train.reserve_background_at"):
+            validate(_smoke(reserve_background_deterministic_after=0))

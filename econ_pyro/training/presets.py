@@ -108,6 +108,14 @@ TRAIN_DEFAULTS = {
     # experts that explain an occluded object before its occluder (docs/SPECIALISATION.md,
     # round 11)
     "deterministic_from": None,
+    # ... or from this many steps after the background reservation on (null: never; the
+    # earlier of the two counts)
+    "reserve_background_deterministic_after": None,
+    # the lr schedule's patience from the deterministic switch on (null: train.patience); set,
+    # the schedule also starts afresh at the switch (best validation loss forgotten): with
+    # the default patience the plateau schedule cut a deterministic phase's lr to 3e-5
+    # within 1900 steps (docs/SPECIALISATION.md, round 12)
+    "deterministic_patience": None,
     # completion loss (a deviation, infer/completion.py): from step completion_from on, each
     # object step's winner also decodes its object from a view behind an artificial
     # occluder and is charged completion_loss * gamma * L_r of its whole region (0: off)

@@ -523,15 +523,37 @@ class Trainer:
         self.log(f"step {step}: attention nets frozen (train.freeze_attention_at); "
                  "only the experts' VAEs train from here")
 
+    def _deterministic_at(self) -> int | None:
+        """The first deterministic training step: ``deterministic_from``, or
+        ``reserve_background_deterministic_after`` steps after the background reservation
+        (the earlier of the two; None: never)."""
+        tr, res = self.tr, self.state.get("reserved_background")
+        after = tr["reserve_background_deterministic_after"]
+        ats = [tr["deterministic_from"], res["step"] + after if after is not None and res
+               else None]
+        ats = [a for a in ats if a is not None]
+        return min(ats) if ats else None
+
+    def _deterministic_trained(self) -> bool:
+        """Whether the steps since the last evaluation competed deterministically (the
+        switch happens at the start of step ``_deterministic_at``, after that step's
+        evaluation)."""
+        at = self._deterministic_at()
+        return at is not None and self.state["step"] > at
+
     def _competition_mode(self, step: int) -> None:
         """The training competition's mode at ``step``: ``model.competition``, and from
-        ``deterministic_from`` on deterministic (also after a resume past that step)."""
-        at = self.tr["deterministic_from"]
+        ``_deterministic_at`` on deterministic (also after a resume past that step).  With
+        ``deterministic_patience`` the lr schedule starts afresh at the switch (the
+        deterministic competition changes the loss level) and uses that patience."""
+        at = self._deterministic_at()
         mode = "deterministic" if at is not None and step >= at else self.model_cfg.competition
+        if step == at and self.tr["deterministic_patience"] is not None:
+            self.state["best_val"], self.state["bad_evals"] = math.inf, 0
         if mode != self.econ.competition.mode:
             self.econ.competition.mode = mode
             self.log(f"step {step}: the training competition is {mode} from here "
-                     "(train.deterministic_from)")
+                     "(train.deterministic_from / reserve_background_deterministic_after)")
 
     def _set_lr(self, lr: float) -> None:
         """Set the lr of every parameter group (recorded in the state as after a decrease)."""
@@ -808,7 +830,8 @@ class Trainer:
             st["best_val"], st["bad_evals"] = val, 0
         else:
             st["bad_evals"] += 1
-            if st["bad_evals"] >= tr["patience"]:
+            patience = tr["deterministic_patience"] if self._deterministic_trained() else None
+            if st["bad_evals"] >= (patience or tr["patience"]):
                 st["lr_decreases"] += 1
                 st["bad_evals"] = 0
                 for g in self.opt.param_groups:
