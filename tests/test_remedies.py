@@ -997,8 +997,11 @@ def test_deterministic_patience(tmp_path, monkeypatch, patience):
 def test_bad_deterministic_phase_options(key, value):
     from econ_pyro.training.config import validate
 
-    with pytest.raises(ConfigError, match=key):
-        validate(_smoke(**{key: value, "reserve_background_at": 5}))
+    with pytest.raises(ConfigError, match=f"{key} must be"):
+        validate(_smoke(**{key: value, "reserve_background_at": 5, "deterministic_from": 3}))
     if key == "reserve_background_deterministic_after":
         with pytest.raises(ConfigError, match="needs train.reserve_background_at"):
             validate(_smoke(reserve_background_deterministic_after=0))
+    else:  # a patience for a switch that never comes
+        with pytest.raises(ConfigError, match="deterministic_patience needs"):
+            validate(_smoke(deterministic_patience=20))

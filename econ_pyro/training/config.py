@@ -163,10 +163,6 @@ def validate(cfg: dict) -> ECONConfig:
                 "reserve_background_min_region"):
         if tr[key] not in (False, None) and tr["reserve_background_at"] is None:
             raise ConfigError(f"train.{key} needs train.reserve_background_at")
-    if tr["reserve_background_deterministic_after"] is not None \
-            and tr["reserve_background_at"] is None:
-        raise ConfigError("train.reserve_background_deterministic_after needs "
-                          "train.reserve_background_at")
     if tr["init_from"] is not None and not isinstance(tr["init_from"], str):
         raise ConfigError(f"train.init_from must be a run folder, checkpoint or pretrained "
                           f"name, got {tr['init_from']!r}")
@@ -183,6 +179,15 @@ def validate(cfg: dict) -> ECONConfig:
     _count(tr, "reserve_background_deterministic_after", 0, "a number of steps >= 0",
            nullable=True)
     _count(tr, "deterministic_patience", 1, "a number of evaluations >= 1", nullable=True)
+    if tr["reserve_background_deterministic_after"] is not None \
+            and tr["reserve_background_at"] is None:
+        raise ConfigError("train.reserve_background_deterministic_after needs "
+                          "train.reserve_background_at")
+    if tr["deterministic_patience"] is not None and tr["deterministic_from"] is None \
+            and tr["reserve_background_deterministic_after"] is None:
+        raise ConfigError("train.deterministic_patience needs train.deterministic_from or "
+                          "train.reserve_background_deterministic_after (it applies from "
+                          "the deterministic switch on)")
     _number(tr, "completion_loss", 0, False, "a weight >= 0")
     _count(tr, "completion_from", 0, "a step >= 0")
     at, lr = tr["reserve_background_at"], tr["reserve_background_lr"]
