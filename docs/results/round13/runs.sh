@@ -6,6 +6,8 @@
 #           switch is kept as dpa-sS/switch.pt (copied when the log announces the switch)
 #  ctl-s1   dpa-s1's switch checkpoint (step 1800) resumed as the preset is (tau 300, no
 #           deterministic phase) to dpa-s1's last step (4216)
+#  ctlp-s1  the same as ctl-s1 with train.patience=20 (lr 3e-4 throughout, as in the
+#           deterministic runs: ctl-s1's plateau schedule cut it to 3e-5)
 #  det3k-s1 ctl-s1's checkpoint at step 3000 resumed with the deterministic competition from
 #           there (patience 20) to step 4216
 #  rnd-new-s1 cpu-random started from today's cpu-unique instead of cpu-unique-s4 (seed 1;
@@ -42,8 +44,12 @@ econ-pyro train --resume det3k-s1 --set train.reserve_background_deterministic_a
   > det3k-s1-first.log 2>&1
 econ-pyro train --resume det3k-s1 --set train.deterministic_from=3000 \
   --set train.deterministic_patience=20 --max-steps 4216 > det3k-s1.log 2>&1
+mkdir -p ctlp-s1 && cp dpa-s1/switch.pt ctlp-s1/last.pt && cp dpa-s1/config.json ctlp-s1/
+econ-pyro train --resume ctlp-s1 --set train.reserve_background_deterministic_after=null \
+  --set train.deterministic_patience=null --set train.patience=20 --set train.max_time=null \
+  --max-steps 4216 > ctlp-s1.log 2>&1
 mkdir -p ev
-for r in dpa-s1 dpa-s3 ctl-s1 det3k-s1; do
+for r in dpa-s1 dpa-s3 ctl-s1 ctlp-s1 det3k-s1; do
   econ-pyro evaluate $r --n 1000 --controlled 100 --out ev/$r.json > ev/$r.txt 2>&1
 done
 econ-pyro evaluate dpa-s1/switch.pt --n 1000 --controlled 100 --out ev/dpa-s1-switch1800.json \
