@@ -527,12 +527,11 @@ class Trainer:
         """The first deterministic training step: ``deterministic_from``, or
         ``reserve_background_deterministic_after`` steps after the background reservation
         (the earlier of the two; None: never)."""
-        tr, res = self.tr, self.state.get("reserved_background")
-        after = tr["reserve_background_deterministic_after"]
-        ats = [tr["deterministic_from"], res["step"] + after if after is not None and res
-               else None]
-        ats = [a for a in ats if a is not None]
-        return min(ats) if ats else None
+        at, res = self.tr["deterministic_from"], self.state.get("reserved_background")
+        after = self.tr["reserve_background_deterministic_after"]
+        if after is not None and res:
+            at = res["step"] + after if at is None else min(at, res["step"] + after)
+        return at
 
     def _deterministic_trained(self) -> bool:
         """Whether the steps since the last evaluation competed deterministically (the
@@ -549,11 +548,16 @@ class Trainer:
         at = self._deterministic_at()
         mode = "deterministic" if at is not None and step >= at else self.model_cfg.competition
         if step == at and self.tr["deterministic_patience"] is not None:
-            self.state["best_val"], self.state["bad_evals"] = math.inf, 0
+            self._restart_lr_schedule()
         if mode != self.econ.competition.mode:
             self.econ.competition.mode = mode
             self.log(f"step {step}: the training competition is {mode} from here "
                      "(train.deterministic_from / reserve_background_deterministic_after)")
+
+    def _restart_lr_schedule(self) -> None:
+        """The plateau schedule starts afresh: the best validation loss so far is forgotten
+        and the count of evaluations without improvement is reset (the lr stays)."""
+        self.state["best_val"], self.state["bad_evals"] = math.inf, 0
 
     def _set_lr(self, lr: float) -> None:
         """Set the lr of every parameter group (recorded in the state as after a decrease)."""
@@ -700,7 +704,7 @@ class Trainer:
         if tr["reserve_background_lr"] is not None:
             self._set_lr(tr["reserve_background_lr"])
         if tr["reserve_background_fresh_schedule"]:  # judge later losses by later losses
-            st["best_val"], st["bad_evals"] = math.inf, 0
+            self._restart_lr_schedule()
         self.shares.window.zero_()  # a revival judges wins after the reservation only
         st["reserved_background"] = {"step": st["step"], "expert": b,
                                      "object_step_wins": check["object_step_wins"],
