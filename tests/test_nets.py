@@ -49,3 +49,68 @@ def test_encoder_and_attention_no_grad_equal_recorded_forward():
     slow = (*enc(x, scope), att(x, scope))
     for f, s in zip(fast, slow, strict=True):
         assert s.requires_grad and torch.allclose(f, s, atol=1e-6, rtol=0)
+
+
+def _cl(x):
+    return x.contiguous(memory_format=torch.channels_last)
+
+
+@pytest.mark.parametrize("shape", [(2, 3, 4, 4), (3, 5, 3, 7)])
+def test_upsample2_keeps_channels_last(shape):
+    """A channels_last input gives the same values and gradient, in channels_last."""
+    torch.manual_seed(0)
+    x = torch.randn(shape)
+    ref = F.interpolate(x, scale_factor=2.0, mode="nearest")
+    weights = torch.randn_like(ref)
+    a = _cl(x).requires_grad_()
+    out = upsample2(a)
+    assert torch.equal(out, ref) and out.is_contiguous(memory_format=torch.channels_last)
+    (out * weights).sum().backward()
+    b = x.clone().requires_grad_()
+    (F.interpolate(b, scale_factor=2.0, mode="nearest") * weights).sum().backward()
+    assert torch.allclose(a.grad, b.grad, atol=1e-6, rtol=0)
+    with torch.no_grad():
+        assert torch.equal(upsample2(_cl(x)), ref)
+
+
+@pytest.mark.parametrize("affine", [True, False])
+def test_instance_norm_channels_last_path_equals_library(affine):
+    """The channels_last path (batched means) gives the library's values and gradients
+    (input, weight, bias) to float rounding, in channels_last; other layouts use the
+    library itself."""
+    from econ_pyro.nets.ops import InstanceNorm2d
+
+    torch.manual_seed(0)
+    ours, ref = InstanceNorm2d(6, affine=affine), torch.nn.InstanceNorm2d(6, affine=affine)
+    if affine:
+        with torch.no_grad():
+            for p in (ours.weight, ours.bias):
+                p.normal_()
+        ref.load_state_dict(ours.state_dict())  # same parameters, same state dict keys
+    x = torch.randn(4, 6, 5, 7) * 3 + 2  # a mean far from 0: the variance is centred
+    w = torch.randn(4, 6, 5, 7)
+    a, b = _cl(x).requires_grad_(), x.clone().requires_grad_()
+    out = ours(a)
+    assert out.is_contiguous(memory_format=torch.channels_last) and not out.is_contiguous()
+    assert torch.allclose(out, ref(b), atol=1e-5, rtol=0)
+    (ours(a) * w).sum().backward()
+    (ref(b) * w).sum().backward()
+    assert torch.allclose(a.grad, b.grad, atol=1e-4, rtol=1e-4)
+    if affine:
+        for p, q in ((ours.weight, ref.weight), (ours.bias, ref.bias)):
+            assert torch.allclose(p.grad, q.grad, atol=1e-4, rtol=1e-4)
+    with torch.no_grad():  # contiguous input: exactly the library op
+        assert torch.equal(ours(x), ref(x))
+
+
+def test_attention_channels_last_equals_contiguous():
+    """The U-Net gives the same regions with its weights in either memory format."""
+    from econ_pyro.nets import AttentionUNet
+
+    torch.manual_seed(0)
+    att = AttentionUNet((4, 8, 8))
+    x, scope = torch.rand(3, 3, 16, 16), torch.rand(3, 1, 16, 16)
+    with torch.no_grad():
+        ref = att(x, scope)
+        att.to(memory_format=torch.channels_last)
+        assert torch.allclose(att(x, scope), ref, atol=1e-5, rtol=0)

@@ -13,12 +13,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .ops import upsample2
+from .ops import InstanceNorm2d, upsample2
 
 
 def _block(c_in: int, c_out: int) -> nn.Sequential:
     return nn.Sequential(nn.Conv2d(c_in, c_out, 3, padding=1, bias=False),
-                         nn.InstanceNorm2d(c_out, affine=True), nn.ReLU(inplace=True))
+                         InstanceNorm2d(c_out, affine=True), nn.ReLU(inplace=True))
 
 
 class AttentionUNet(nn.Module):
