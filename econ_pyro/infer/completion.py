@@ -23,7 +23,7 @@ from __future__ import annotations
 import torch
 
 from ..layers import next_scope, region_kl
-from .elbo import _step
+from .elbo import site_step
 
 #: side of the artificial occluder, as a fraction of the image side (the generator's
 #: object sizes, data.generator.SceneConfig)
@@ -57,7 +57,7 @@ def completion_loss(econ, x: torch.Tensor, guide_trace,
 
     The regions and scopes are taken as fixed (detached); the scope is rebuilt from the
     regions by eq. 14, as in the guide."""
-    steps = sorted((_step(name)[1] for name in guide_trace.nodes if name.startswith("r_")),
+    steps = sorted((site_step(name)[1] for name in guide_trace.nodes if name.startswith("r_")),
                    reverse=True)  # t = T..1
     scope = torch.ones_like(x[:, :1])
     total = x.new_zeros(x.shape[0])

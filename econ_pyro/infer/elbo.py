@@ -34,7 +34,9 @@ class ELBOResult:
     completion: torch.Tensor | None = None  # the trainer's completion loss, when on
 
 
-def _step(name: str) -> tuple[str, int]:
+def site_step(name: str) -> tuple[str, int]:
+    """A step site's prefix and step: ``"r_3"`` -> ``("r", 3)`` (sites ``k_t``, ``z_t``,
+    ``r_t`` of the model and guide)."""
     prefix, _, t = name.rpartition("_")
     return prefix, int(t)
 
@@ -61,7 +63,7 @@ class ECONELBO(ELBO):
             if site["type"] != "sample" or site_is_subsample(site) \
                     or site["infer"].get("_deterministic"):
                 continue
-            prefix, t = _step(name)
+            prefix, t = site_step(name)
             if prefix == "k":
                 winners[t] = site["value"]
                 continue
