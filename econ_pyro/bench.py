@@ -199,8 +199,14 @@ def _setup(size, nets, strategy, K, T, B, device) -> tuple[ECON, torch.Tensor]:
     return ECON(cfg).to(device), x.to(device)
 
 
-def bench_one(size, nets, strategy, K, T, B, reps, device) -> dict:
+def bench_one(size, nets, strategy, K, T, B, reps, device, channels_last=None) -> dict:
+    """One row of the table.  ``channels_last`` (None: on the CPU, as the trainer's
+    default ``train.channels_last`` does): the nets' weights in that memory format."""
     econ, x = _setup(size, nets, strategy, K, T, B, device)
+    if channels_last is None:
+        channels_last = torch.device(device).type == "cpu"
+    if channels_last:
+        econ.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(econ.parameters(), lr=1e-4)
     sync = _sync(device)
     gflop = count_gflop(lambda: train_step(econ, opt, x))
@@ -210,7 +216,7 @@ def bench_one(size, nets, strategy, K, T, B, reps, device) -> dict:
                            reps, sync=sync)
     t_pyro, t_plain = t["pyro"], t["plain"]
     return {"size": size, "nets": nets, "strategy": strategy, "K": K, "T": T, "B": B,
-            "s_per_step_pyro": t_pyro, "s_per_step_plain": t_plain,
+            "channels_last": channels_last, "s_per_step_pyro": t_pyro, "s_per_step_plain": t_plain,
             "s_per_step_pyro_param_sites": t["pyro_param_sites"],
             # the median over repetitions of (Pyro step / plain step in the same repetition)
             "pyro_overhead": t["paired"]["pyro"] - 1,
@@ -411,6 +417,10 @@ def main(argv=None):
                     help="also time decompose (512 scenes, batch 64, --reps times) of these "
                          "models: cpu / paper (fresh weights), a pretrained name (e.g. "
                          "cpu-unique), a run folder or a checkpoint")
+    ap.add_argument("--contiguous", action="store_true",
+                    help="time the training step with the nets in the contiguous memory format "
+                         "(the bench before session 14); default: as the trainer runs them "
+                         "(channels_last on the CPU)")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # a sweep worker
     args = ap.parse_args(argv)
     if args.one:
@@ -434,7 +444,8 @@ def main(argv=None):
     for size in args.sizes:
         for nets in args.nets:
             for strategy in args.strategies:
-                r = bench_one(size, nets, strategy, args.K, args.T, args.B, args.reps, device)
+                r = bench_one(size, nets, strategy, args.K, args.T, args.B, args.reps, device,
+                              channels_last=False if args.contiguous else None)
                 r["fraction_of_matmul_peak"] = r["gflops_achieved"] / peak
                 rows.append(r)
                 print(f"{size:>4} {nets:>6} {strategy:>8} {r['s_per_step_pyro']:>11.3f} "

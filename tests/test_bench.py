@@ -63,3 +63,25 @@ def test_interleaved_timing_runs_each_function_in_turn(monkeypatch):
     out = bench.timeit_interleaved(fns, reps=3, warmup=1)
     assert calls == ["a", "b"] * 4  # warm-up, then a, b in every repetition
     assert out["a"] == out["b"] == 1 and out["paired"] == {"a": 1.0, "b": 1.0}
+
+
+@pytest.mark.parametrize("channels_last", [None, False])
+def test_bench_times_the_step_in_the_trainers_memory_format(monkeypatch, channels_last):
+    """By default the CPU step is timed with the weights in channels_last, as the trainer
+    runs it (train.channels_last); --contiguous keeps the contiguous format."""
+    from econ_pyro import bench
+
+    built = []
+
+    def setup(*args):
+        econ, x = real_setup(*args)
+        built.append(econ)
+        return econ, x
+    real_setup = bench._setup
+    monkeypatch.setattr(bench, "_setup", setup)
+    row = bench.bench_one(16, "cpu", "loop", 2, 2, 2, 1, torch.device("cpu"),
+                           channels_last=channels_last)
+    w = built[0].experts.experts[0].attention.down[0][0].weight
+    assert row["channels_last"] is (channels_last is None)
+    assert w.is_contiguous(memory_format=torch.channels_last) is (channels_last is None)
+    assert w.is_contiguous() is (channels_last is False)
