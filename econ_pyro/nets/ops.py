@@ -12,10 +12,10 @@ With the nets in ``channels_last`` memory format (the CPU default), the
 library's instance norm reshapes its input to ``[1, B*C, H, W]``, which copies a
 channels_last tensor into the contiguous format, and the nearest up-sampling
 returns a contiguous tensor, so the U-Net's concatenation and the next
-convolution convert layouts again (together a third of ``decompose``'s time,
+convolution convert layouts again (copies were 22 % of ``decompose``'s time,
 docs/PERFORMANCE.md, session 14).  :class:`InstanceNorm2d` and
 :func:`upsample2` keep a channels_last input in channels_last; the norm is then
-computed from ``var_mean`` (equal to the library's to float rounding, ~1e-7).
+computed from batched means (equal to the library's to float rounding, ~1e-6).
 """
 
 from __future__ import annotations
