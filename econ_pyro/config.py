@@ -26,6 +26,9 @@ class ECONConfig:
     # encoder g_k / decoder f_k (App. C.2.1): number of blocks and features per block
     vae_layers: int = 3
     vae_features: int = 32
+    # width of the encoder's first fully connected layer (None: 4 * latent_dim, App. C.2.1);
+    # a deviation when set (docs/SPECIALISATION.md, round 15)
+    encoder_hidden: int | None = None
     # objective, eq. 13: L_x + beta * L_z + gamma * L_r, with pixel noise sigma_x (eq. 5)
     beta: float = 1.0
     gamma: float = 1.0
@@ -70,6 +73,8 @@ class ECONConfig:
         need(self.latent_dim >= 1, f"latent_dim must be >= 1, got {self.latent_dim}")
         need(self.vae_layers >= 1 and self.vae_features >= 1,
              "vae_layers and vae_features must be >= 1")
+        need(self.encoder_hidden is None or self.encoder_hidden >= 1,
+             f"encoder_hidden must be None or >= 1, got {self.encoder_hidden}")
         depth = len(self.attention_channels)
         need(depth >= 1 and all(c >= 1 for c in self.attention_channels),
              "attention_channels must be a non-empty list of positive ints")

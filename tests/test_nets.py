@@ -106,3 +106,25 @@ def test_attention_channels_last_equals_contiguous():
         ref = att(x, scope)
         att.to(memory_format=torch.channels_last)
         assert torch.allclose(att(x, scope), ref, atol=1e-5, rtol=0)
+
+
+def test_encoder_hidden_width_default_is_paper_and_option_changes_only_fc():
+    """model.encoder_hidden: None builds the paper's FC of 4 L units; a width changes only the
+    encoder's FC layers; a run's config with it rebuilds the same nets; bad widths refused."""
+    from econ_pyro import ECON
+    from econ_pyro.config import ConfigError, ECONConfig
+
+    small = dict(image_size=16, attention_channels=(4, 4), vae_layers=2, vae_features=4,
+                 latent_dim=3)
+    paper, wide = ECON(ECONConfig(**small)), ECON(ECONConfig(**small, encoder_hidden=20))
+    assert paper.experts.experts[0].encoder.fc1.out_features == 12  # 4 L
+    enc = wide.experts.experts[0].encoder
+    assert (enc.fc1.out_features, enc.fc2.in_features, enc.fc2.out_features) == (20, 20, 6)
+    differ = {k for k, v in paper.state_dict().items() if v.shape != wide.state_dict()[k].shape}
+    assert differ and all(".encoder.fc1." in k or ".encoder.fc2.weight" in k for k in differ)
+    mu, logvar = enc(torch.rand(2, 3, 16, 16), torch.rand(2, 1, 16, 16))
+    assert mu.shape == logvar.shape == (2, 3)
+    again = ECON(ECONConfig.from_dict(wide.config.to_dict()))
+    again.load_state_dict(wide.state_dict())  # strict: the same shapes
+    with pytest.raises(ConfigError, match="encoder_hidden"):
+        ECONConfig(**small, encoder_hidden=0)

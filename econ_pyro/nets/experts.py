@@ -29,7 +29,8 @@ class Expert(nn.Module):
     def __init__(self, cfg: ECONConfig):
         super().__init__()
         self.attention = AttentionUNet(cfg.attention_channels)
-        self.encoder = Encoder(cfg.image_size, cfg.latent_dim, cfg.vae_layers, cfg.vae_features)
+        self.encoder = Encoder(cfg.image_size, cfg.latent_dim, cfg.vae_layers, cfg.vae_features,
+                               cfg.encoder_hidden)
         self.decoder = BroadcastDecoder(cfg.image_size, cfg.latent_dim, cfg.vae_layers,
                                         cfg.vae_features)
         # affine latent standardisation (econ_pyro.latents): the nets see u = loc + scale * z

@@ -13,19 +13,21 @@ class Encoder(nn.Module):
     """g_k(x, r) -> (mu, log sigma^2) in R^L.
 
     Blocks of 3x3 conv + ReLU + 2x2 max-pool on RGB + region, then FC to 4L
-    with ReLU and FC to 2L.
+    (or ``hidden``) with ReLU and FC to 2L.
     """
 
-    def __init__(self, image_size: int, latent_dim: int, layers: int = 3, features: int = 32):
+    def __init__(self, image_size: int, latent_dim: int, layers: int = 3, features: int = 32,
+                 hidden: int | None = None):
         super().__init__()
+        hidden = 4 * latent_dim if hidden is None else hidden
         convs, c = [], 4
         for _ in range(layers):
             convs.append(nn.Conv2d(c, features, 3, padding=1))
             c = features
         self.convs = nn.ModuleList(convs)
         side = image_size // 2**layers
-        self.fc1 = nn.Linear(features * side * side, 4 * latent_dim)
-        self.fc2 = nn.Linear(4 * latent_dim, 2 * latent_dim)
+        self.fc1 = nn.Linear(features * side * side, hidden)
+        self.fc2 = nn.Linear(hidden, 2 * latent_dim)
 
     def forward(self, x: torch.Tensor, region: torch.Tensor):
         h = torch.cat([x, region], dim=1)
