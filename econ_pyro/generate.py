@@ -14,6 +14,7 @@ import torch
 from pyro import poutine
 
 from .competition import compete, mark_taken, winner_region
+from .infer.refine import refine_latents
 from .layers import next_scope, paint
 
 
@@ -90,13 +91,18 @@ def competition_mode(econ, mode: str):
 @torch.no_grad()
 def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: int | None = None,
               batch_size: int = 64, gt_regions: torch.Tensor | None = None,
-              posterior_mean: bool = False) -> dict[str, torch.Tensor]:
+              posterior_mean: bool = False, refine: int = 0,
+              refine_lr: float = 0.1) -> dict[str, torch.Tensor]:
     """Decompose images ``[N,3,H,W]`` front to back (inference order t = T..1).
 
     ``gt_regions`` ``[N,T,H,W]`` (visible mask of layer t at index t - 1) replaces
     the attention, as in training with ``supervise_regions`` (the K = 1 model).
     ``posterior_mean``: decode the winner's posterior mean of z_t instead of a
     sample of it (shapes and appearances without the posterior's noise).
+    ``refine`` > 0: decode instead each winner's latent refined by that many Adam steps
+    (``refine_lr``) on its step loss from the posterior mean
+    (:func:`econ_pyro.infer.refine.refine_latents`; a deviation: the paper's inference is
+    amortised); regions and experts are unchanged, ``z_loc`` stays the encoder's mean.
 
     Returns arrays indexed by inference step i = 0..T-1 (i = 0 is the front-most
     step t = T): ``regions`` [N,T,H,W] (attended regions r~), ``shapes``
@@ -125,7 +131,8 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
             scope, steps = torch.ones_like(x[:, :1]), []  # s_T = 1
             taken = econ.competition.new_taken(len(x), len(econ.experts), x.device)
             for t in range(T, 0, -1):
-                steps.append(_decompose_step(econ, x, scope, t, gt, taken, posterior_mean))
+                steps.append(_decompose_step(econ, x, scope, t, gt, taken, posterior_mean,
+                                             refine, refine_lr))
                 taken = mark_taken(taken, steps[-1]["experts"][:, 0])
                 scope = next_scope(scope, steps[-1]["regions"])  # eq. 14
             for k in _OUTPUTS[:-1]:
@@ -138,7 +145,8 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
 _OUTPUTS = ("regions", "shapes", "appearance", "experts", "scope", "z_loc", "reconstruction")
 
 
-def _decompose_step(econ, x, scope, t, gt, taken, posterior_mean=False):
+def _decompose_step(econ, x, scope, t, gt, taken, posterior_mean=False, refine=0,
+                    refine_lr=0.1):
     """One inference step of ``decompose``: compete, take the winner, decode it."""
     p = compete(econ, x, scope, t, gt)
     k = econ.competition.distribution(p.scores.T, taken).sample()
@@ -147,8 +155,11 @@ def _decompose_step(econ, x, scope, t, gt, taken, posterior_mean=False):
     else:  # a single allowed expert: nothing was computed in the competition
         region = winner_region(econ, k, x, scope, t, gt)
         z_loc, z_logvar = econ.experts.select("encode", k, x, region)
-    z = z_loc if posterior_mean else \
-        torch.distributions.Normal(z_loc, (0.5 * z_logvar).exp()).rsample()
+    if refine:
+        z = refine_latents(econ, k, x, region, scope, z_loc, refine, refine_lr)
+    else:
+        z = z_loc if posterior_mean else \
+            torch.distributions.Normal(z_loc, (0.5 * z_logvar).exp()).rsample()
     appearance, shape = econ.experts.select("decode", k, z)  # eqs 4-5
     return {"regions": region, "shapes": shape, "appearance": appearance[:, None],
             "experts": k[:, None], "scope": scope, "z_loc": z_loc[:, None]}

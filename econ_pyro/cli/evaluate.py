@@ -15,7 +15,7 @@ from ..evaluation import format_table
 from ..training import training_kind
 from ..viz import pyplot
 from .generate import _load
-from .options import parse_count
+from .options import parse_count, refine_options
 
 
 def _scenes(econ, data_dir, kind, n, seed, objects, repeat_classes=False):
@@ -109,11 +109,12 @@ def aggregate(results: list[dict]) -> dict:
                    "many pixels loses to every smaller one unless all are larger, so the "
                    "background cannot win an object step (model.max_region; 0: off; "
                    "default: each model's own, 0 unless set in training).")
+@refine_options
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write JSON here, plus a confusion-matrix PNG (.png) and histograms of the "
                    "per-scene/per-object values (_hist.png) next to it.")
 def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, controlled,
-             min_region, max_region, baseline_run, out):
+             min_region, max_region, refine, refine_lr, baseline_run, out):
     """Measure segmentation (ARI, FG-ARI, mSC), expert specialisation, amodal completion,
     depth order, object counts and controlled generation on scenes with ground truth,
     next to simple baselines.  Several RUNS (e.g. training seeds) are aggregated as
@@ -130,16 +131,18 @@ def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, co
             econ.competition.max_region = max_region
         return econ
 
-    def bars(econ) -> dict:  # the bars used, recorded with the metrics
+    def bars(econ) -> dict:  # the bars and refinement used, recorded with the metrics
         return {"min_region": econ.competition.min_region,
-                "max_region": econ.competition.max_region}
+                "max_region": econ.competition.max_region,
+                "refine": refine, "refine_lr": refine_lr if refine else None}
 
     results = []
     for run in runs:
         econ = load_run(run)
         try:
             scenes = _scenes(econ, data_dir, kind, n, seed, objects, repeat_classes)
-            m = run_evaluate(econ, scenes, n_steps=n_steps, controlled=controlled)
+            m = run_evaluate(econ, scenes, n_steps=n_steps, controlled=controlled,
+                             refine=refine, refine_lr=refine_lr)
         except (DataError, ValueError) as e:
             raise click.ClickException(str(e)) from None
         m.update(run=str(run), **bars(econ))
@@ -153,7 +156,8 @@ def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, co
         econ = load_run(baseline_run)
         try:
             scenes = _scenes(econ, data_dir, kind, n, seed, objects, repeat_classes)
-            base = run_evaluate(econ, scenes, n_steps=n_steps, controlled=0)
+            base = run_evaluate(econ, scenes, n_steps=n_steps, controlled=0,
+                                refine=refine, refine_lr=refine_lr)
         except (DataError, ValueError) as e:
             raise click.ClickException(str(e)) from None
         base.update(run=str(baseline_run), **bars(econ))

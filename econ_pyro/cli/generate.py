@@ -14,6 +14,7 @@ from ..generate import decompose as run_decompose
 from ..generate import sample as run_sample
 from ..training import load, training_kind
 from ..viz import decomposition_panel, layer_rows, on_grey, sample_rows, save_grid
+from .options import refine_options
 
 
 def _load(run):
@@ -80,8 +81,9 @@ def sample(run, experts, n, n_steps, seed, temperature, per_expert, layers, out)
 @click.option("--panels", type=int, default=16, show_default=True,
               help="Write Fig. 4 panels for this many images.")
 @click.option("--seed", type=int, default=0, show_default=True)
+@refine_options
 @click.option("--out", required=True, type=click.Path(file_okay=False))
-def decompose(run, images, data_dir, n, deterministic, panels, seed, out):
+def decompose(run, images, data_dir, n, deterministic, panels, seed, refine, refine_lr, out):
     """Decompose images front to back into objects with amodal shapes.
 
     Writes OUT/decomposition.npz (regions, shapes, appearance, experts, scope:
@@ -101,7 +103,8 @@ def decompose(run, images, data_dir, n, deterministic, panels, seed, out):
         else:
             raise click.UsageError("give IMAGES or --data")
         torch.manual_seed(seed)
-        d = run_decompose(econ, x, deterministic=deterministic)
+        d = run_decompose(econ, x, deterministic=deterministic, refine=refine,
+                          refine_lr=refine_lr)
     except (DataError, ValueError) as e:
         raise click.ClickException(str(e)) from None
     out = Path(out)

@@ -15,3 +15,16 @@ def parse_count(value: str) -> tuple[int, int]:
     if lo < 1 or hi < lo:
         raise click.BadParameter(f"invalid object count range {value!r}")
     return lo, hi
+
+
+def refine_options(f):
+    """``--refine N`` and ``--refine-lr``: iterative refinement of the winners' latents."""
+    f = click.option("--refine-lr", type=click.FloatRange(min=0, min_open=True), default=0.1,
+                     show_default=True,
+                     help="Adam's step size for --refine, in latent units.")(f)
+    return click.option(
+        "--refine", type=click.IntRange(min=0), default=0, show_default=True,
+        help="Refine each winner's latent by this many Adam steps on its own step loss "
+             "(regions and experts unchanged; occluded shapes are completed better; a "
+             "deviation: the paper's inference is amortised; 0: off; 30 was chosen on "
+             "validation scenes, docs/SPECIALISATION.md round 15).")(f)
