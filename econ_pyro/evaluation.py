@@ -51,17 +51,19 @@ def _supervised(econ) -> bool:
 
 def evaluate(econ, scenes: Scenes, deterministic: bool = True, n_steps: int | None = None,
              seed: int = 0, baselines: bool = True, controlled: int = 0, refine: int = 0,
-             refine_lr: float = 0.1) -> dict:
+             refine_lr: float = 0.1, posterior_mean: bool = False) -> dict:
     """Metrics of ``econ`` on ``scenes`` (see :func:`metrics.evaluate_decomposition`);
     with ``controlled > 0`` also :func:`controlled_generation` on that many samples;
-    ``refine`` / ``refine_lr``: refine the winners' latents (see :func:`generate.decompose`)."""
+    ``refine`` / ``refine_lr``: refine the winners' latents; ``posterior_mean``: decode the
+    winners' posterior means instead of samples (see :func:`generate.decompose`)."""
     tensors = scenes_to_tensors(scenes)
     # a model trained with ground-truth regions (K = 1, Fig. 5) is evaluated with them too
     gt = tensors["visible"] if _supervised(econ) else None
     with torch.random.fork_rng(devices=[]):  # seeded, without touching the caller's RNG
         torch.manual_seed(seed)
         d = decompose(econ, tensors["image"], deterministic=deterministic, n_steps=n_steps,
-                      gt_regions=gt, refine=refine, refine_lr=refine_lr)
+                      gt_regions=gt, refine=refine, refine_lr=refine_lr,
+                      posterior_mean=posterior_mean)
     pred = {k: v.numpy() for k, v in d.items()}
     out = evaluate_decomposition(scenes.arrays(), pred, econ.config.n_experts, seed=seed,
                                  baselines=baselines)

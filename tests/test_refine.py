@@ -118,7 +118,7 @@ def test_cli_evaluate_and_decompose_refine(smoke_run, tmp_path):
     assert res.exit_code == 0, res.output
     import json
     m = json.loads(out.read_text())
-    assert (m["refine"], m["refine_lr"]) == (2, 0.1)
+    assert (m["refine"], m["refine_lr"], m["posterior_mean"]) == (2, 0.1, True)
     res = CliRunner().invoke(cli, ["decompose", str(smoke_run), "--refine", "-1",
                                    "--data", str(tmp_path), "--out", str(tmp_path / "o")])
     assert res.exit_code != 0 and "--refine" in res.output

@@ -110,11 +110,13 @@ def aggregate(results: list[dict]) -> dict:
                    "background cannot win an object step (model.max_region; 0: off; "
                    "default: each model's own, 0 unless set in training).")
 @refine_options
+@click.option("--posterior-mean", is_flag=True,
+              help="Decode each winner's posterior mean of z instead of a sample of it.")
 @click.option("--out", type=click.Path(dir_okay=False), default=None,
               help="Write JSON here, plus a confusion-matrix PNG (.png) and histograms of the "
                    "per-scene/per-object values (_hist.png) next to it.")
 def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, controlled,
-             min_region, max_region, refine, refine_lr, baseline_run, out):
+             min_region, max_region, refine, refine_lr, posterior_mean, baseline_run, out):
     """Measure segmentation (ARI, FG-ARI, mSC), expert specialisation, amodal completion,
     depth order, object counts and controlled generation on scenes with ground truth,
     next to simple baselines.  Several RUNS (e.g. training seeds) are aggregated as
@@ -134,7 +136,8 @@ def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, co
     def bars(econ) -> dict:  # the bars and refinement used, recorded with the metrics
         return {"min_region": econ.competition.min_region,
                 "max_region": econ.competition.max_region,
-                "refine": refine, "refine_lr": refine_lr if refine else None}
+                "refine": refine, "refine_lr": refine_lr if refine else None,
+                "posterior_mean": posterior_mean or bool(refine)}
 
     results = []
     for run in runs:
@@ -142,7 +145,7 @@ def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, co
         try:
             scenes = _scenes(econ, data_dir, kind, n, seed, objects, repeat_classes)
             m = run_evaluate(econ, scenes, n_steps=n_steps, controlled=controlled,
-                             refine=refine, refine_lr=refine_lr)
+                             refine=refine, refine_lr=refine_lr, posterior_mean=posterior_mean)
         except (DataError, ValueError) as e:
             raise click.ClickException(str(e)) from None
         m.update(run=str(run), **bars(econ))
@@ -156,8 +159,8 @@ def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, co
         econ = load_run(baseline_run)
         try:
             scenes = _scenes(econ, data_dir, kind, n, seed, objects, repeat_classes)
-            base = run_evaluate(econ, scenes, n_steps=n_steps, controlled=0,
-                                refine=refine, refine_lr=refine_lr)
+            base = run_evaluate(econ, scenes, n_steps=n_steps, controlled=0, refine=refine,
+                                refine_lr=refine_lr, posterior_mean=posterior_mean)
         except (DataError, ValueError) as e:
             raise click.ClickException(str(e)) from None
         base.update(run=str(baseline_run), **bars(econ))
