@@ -131,10 +131,12 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
             scope, steps = torch.ones_like(x[:, :1]), []  # s_T = 1
             taken = econ.competition.new_taken(len(x), len(econ.experts), x.device)
             for t in range(T, 0, -1):
-                steps.append(_decompose_step(econ, x, scope, t, gt, taken, posterior_mean,
-                                             refine, refine_lr))
+                steps.append(_decompose_step(econ, x, scope, t, gt, taken,
+                                             posterior_mean or refine > 0))
                 taken = mark_taken(taken, steps[-1]["experts"][:, 0])
                 scope = next_scope(scope, steps[-1]["regions"])  # eq. 14
+            if refine:
+                _refine_steps(econ, x, steps, refine, refine_lr)
             for k in _OUTPUTS[:-1]:
                 out[k].append(torch.cat([s[k] for s in steps], 1))
             out["reconstruction"].append((out["regions"][-1][:, :, None]
@@ -145,8 +147,7 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
 _OUTPUTS = ("regions", "shapes", "appearance", "experts", "scope", "z_loc", "reconstruction")
 
 
-def _decompose_step(econ, x, scope, t, gt, taken, posterior_mean=False, refine=0,
-                    refine_lr=0.1):
+def _decompose_step(econ, x, scope, t, gt, taken, posterior_mean=False):
     """One inference step of ``decompose``: compete, take the winner, decode it."""
     p = compete(econ, x, scope, t, gt)
     k = econ.competition.distribution(p.scores.T, taken).sample()
@@ -155,11 +156,27 @@ def _decompose_step(econ, x, scope, t, gt, taken, posterior_mean=False, refine=0
     else:  # a single allowed expert: nothing was computed in the competition
         region = winner_region(econ, k, x, scope, t, gt)
         z_loc, z_logvar = econ.experts.select("encode", k, x, region)
-    if refine:
-        z = refine_latents(econ, k, x, region, scope, z_loc, refine, refine_lr)
-    else:
-        z = z_loc if posterior_mean else \
-            torch.distributions.Normal(z_loc, (0.5 * z_logvar).exp()).rsample()
+    z = z_loc if posterior_mean else \
+        torch.distributions.Normal(z_loc, (0.5 * z_logvar).exp()).rsample()
     appearance, shape = econ.experts.select("decode", k, z)  # eqs 4-5
     return {"regions": region, "shapes": shape, "appearance": appearance[:, None],
             "experts": k[:, None], "scope": scope, "z_loc": z_loc[:, None]}
+
+
+def _refine_steps(econ, x, steps, n: int, lr: float) -> None:
+    """Refine the winners' latents of all inference steps at once (``decompose``'s
+    ``refine``; regions and scopes do not depend on the latents, so the steps' refinements
+    are independent) and replace each step's shapes and appearances by the refined ones."""
+    T = len(steps)
+
+    def cat(key):  # step-major [T * B, ...]
+        return torch.cat([s[key] for s in steps])
+
+    k, z = cat("experts")[:, 0], cat("z_loc")[:, 0]
+    region, scope = cat("regions"), cat("scope")
+    x = x.repeat(T, 1, 1, 1)
+    groups = econ.experts.grouping(k)
+    z = refine_latents(econ, groups, x, region, scope, z, n, lr)
+    appearance, shape = econ.experts.select("decode", groups, z)
+    for s, a, m in zip(steps, appearance.chunk(T), shape.chunk(T), strict=True):
+        s["appearance"], s["shapes"] = a[:, None], m
