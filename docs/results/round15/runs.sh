@@ -39,7 +39,7 @@ wait
 
 SEED=777 python "$HERE/refine_choice.py" cpu-unique-s12 100 30:0.1 60:0.1 30:0.05 30:0.2 \
   > refine_choice.txt
-for r in cpu-unique-s12 r14/def-s13 r14/def-s14 r13/ctl-s1 r13/dpa-s3; do
+for r in cpu-unique-s12 r14/def-s13 r14/def-s14 r13/ctl-s1 r13/dpa-s3 r13/dpa-s1 r13/det3k-s1; do
   n=$(basename $r)
   econ-pyro evaluate $r --n 1000 --controlled 0 --refine 30 --out ev/$n-r30.json > ev/$n-r30.txt
 done
