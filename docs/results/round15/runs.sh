@@ -44,6 +44,10 @@ for r in cpu-unique-s12 r14/def-s13 r14/def-s14 r13/ctl-s1 r13/dpa-s3 r13/dpa-s1
   econ-pyro evaluate $r --n 1000 --controlled 0 --refine 30 --out ev/$n-r30.json > ev/$n-r30.txt
 done
 econ-pyro evaluate cpu-unique-s12 --n 1000 --controlled 0 --out ev/cpu-unique-s12.json > ev/cpu-unique-s12.txt
+for r in monet-k1 cpu-random; do
+  econ-pyro evaluate $r --n 1000 --controlled 0 --out ev/$r-r0.json > ev/$r-r0.txt
+  econ-pyro evaluate $r --n 1000 --controlled 0 --refine 30 --out ev/$r-r30.json > ev/$r-r30.txt
+done
 for r in cpu-unique-s12 r14/def-s13; do  # the posterior mean that refinement starts from
   n=$(basename $r)
   econ-pyro evaluate $r --n 1000 --controlled 0 --posterior-mean --out ev/$n-mean.json > ev/$n-mean.txt
@@ -61,3 +65,5 @@ for r in det-b1 det-b01; do
   econ-pyro evaluate $r --n 1000 --controlled 100 --out ev/$r-r0.json > ev/$r-r0.txt
   econ-pyro evaluate $r --n 1000 --controlled 0 --refine 30 --out ev/$r-r30.json > ev/$r-r30.txt
 done
+# the shipped model's controlled generation on 1000 samples
+econ-pyro evaluate cpu-unique --n 100 --controlled 1000 --out ev/cpu-unique-ctl1000.json > ev/cpu-unique-ctl1000.txt
