@@ -67,3 +67,16 @@ for r in det-b1 det-b01; do
 done
 # the shipped model's controlled generation on 1000 samples
 econ-pyro evaluate cpu-unique --n 100 --controlled 1000 --out ev/cpu-unique-ctl1000.json > ev/cpu-unique-ctl1000.txt
+# 4. The same finishing phase for round 14's two fresh default seeds (r14/def-s13, def-s14:
+#    3600 s of the preset each), 1800 s or 2400 steps, then evaluated with and without --refine
+for s in 13 14; do
+  econ-pyro train --out fin-s$s --max-steps 2400 --max-time 1800 --set train.init_from=r14/def-s$s \
+    --set model.min_region=10 --set train.temperature_start=null --set model.temperature=300 \
+    --set train.lr=3e-4 --set train.patience=20 --set train.snapshot_every=0 --set train.seed=3 \
+    --set train.deterministic_from=0 > fin-s$s.log 2>&1 &
+done
+wait
+for r in fin-s13 fin-s14; do
+  econ-pyro evaluate $r --n 1000 --controlled 100 --out ev/$r-r0.json > ev/$r-r0.txt
+  econ-pyro evaluate $r --n 1000 --controlled 0 --refine 30 --out ev/$r-r30.json > ev/$r-r30.txt
+done
