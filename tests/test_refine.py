@@ -1,5 +1,7 @@
 """Iterative refinement of the winners' latents (econ_pyro.infer.refine; round 15)."""
 
+import json
+
 import numpy as np
 import pytest
 import torch
@@ -116,10 +118,9 @@ def test_cli_evaluate_and_decompose_refine(smoke_run, tmp_path):
     res = CliRunner().invoke(cli, ["evaluate", str(smoke_run), "--n", "4", "--controlled", "0",
                                    "--refine", "2", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    import json
     m = json.loads(out.read_text())
     assert (m["refine"], m["refine_lr"], m["posterior_mean"]) == (2, 0.1, True)
+    assert np.isfinite(m["amodal_iou"]["mean"]) or m["amodal_iou"]["n"] == 0
     res = CliRunner().invoke(cli, ["decompose", str(smoke_run), "--refine", "-1",
                                    "--data", str(tmp_path), "--out", str(tmp_path / "o")])
     assert res.exit_code != 0 and "--refine" in res.output
-    assert np.isfinite(m["amodal_iou"]["mean"]) or m["amodal_iou"]["n"] == 0
