@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pyro.distributions as dist
 import torch
 from torch import nn
 
@@ -34,6 +35,9 @@ class ECON(nn.Module):
         prior = torch.ones(config.n_experts) if config.expert_prior is None \
             else torch.tensor(config.expert_prior)
         self.register_buffer("expert_prior", prior / prior.sum(), persistent=False)
+        # a fitted mixture prior of z_t per expert (econ_pyro.latent_prior); None: N(0, I)
+        for name in ("prior_weights", "prior_loc", "prior_scale_tril"):
+            self.register_buffer(name, None, persistent=False)
 
     def allowed_experts(self, t: int) -> list[int] | None:
         """Experts that may explain step t (None: all).  With a reserved
@@ -52,6 +56,17 @@ class ECON(nn.Module):
         mask[allowed] = 1.0
         p = self.expert_prior * mask
         return p / p.sum()
+
+    def z_prior(self, k: torch.Tensor):
+        """p(z_t | k_t = k) for a batch of experts ``k``: the paper's N(0, I) (eq. 2), or
+        the fitted Gaussian mixture of each expert when one is applied
+        (:func:`econ_pyro.latent_prior.apply_latent_prior`)."""
+        if self.prior_weights is None:
+            return dist.Normal(torch.zeros(self.config.latent_dim, device=self.device),
+                               1.0).to_event(1)
+        return dist.MixtureSameFamily(
+            dist.Categorical(probs=self.prior_weights[k]),
+            dist.MultivariateNormal(self.prior_loc[k], scale_tril=self.prior_scale_tril[k]))
 
     @property
     def device(self) -> torch.device:

@@ -20,13 +20,15 @@ def controlled_generation(econ, assignment: dict, object_classes, n: int = 200,
     expert comes first, then each object class's expert once, in a random order
     per scene.  Each object layer's shape (m~ > 0.5) is classified by the
     nearest-template classifier; reported: the fraction of object layers showing
-    the class their expert stands for, and the fraction of scenes in which every
-    object keeps at least ``MIN_LAYER_PIXELS`` visible pixels.
+    the class their expert stands for, the fraction of scenes in which every
+    object keeps at least ``MIN_LAYER_PIXELS`` visible pixels, and the latent prior
+    sampled (``"N(0, I)"`` or ``"fitted mixture"``, ``econ_pyro.latent_prior``).
     """
+    prior = "N(0, I)" if econ.prior_weights is None else "fitted mixture"
     objs = [c for c in object_classes if c in assignment]
     if 0 not in assignment or not objs:
         return {"layer_class_accuracy": float("nan"), "all_objects_visible": float("nan"),
-                "n": 0}
+                "n": 0, "prior": prior}
     rng = np.random.default_rng(seed)
     correct = total = visible_ok = 0
     for i in range(n):
@@ -42,7 +44,7 @@ def controlled_generation(econ, assignment: dict, object_classes, n: int = 200,
         vis = [r.sum().item() for r in regions_from_shapes(layers)[1:]]
         visible_ok += int(all(v >= MIN_LAYER_PIXELS for v in vis))
     return {"layer_class_accuracy": correct / total, "all_objects_visible": visible_ok / n,
-            "n": n}
+            "n": n, "prior": prior}
 
 
 def _supervised(econ) -> bool:
@@ -111,6 +113,7 @@ def format_table(m: dict) -> str:
         lines.append(f"{'controlled gen.: layer class acc.':<32} "
                      f"{cg['layer_class_accuracy']:>8.3f}")
         lines.append(f"{'controlled gen.: all visible':<32} {cg['all_objects_visible']:>8.3f}")
+        lines.append(f"{'controlled gen.: latent prior':<32} {cg.get('prior', 'N(0, I)'):>8}")
     if m.get("occluded_by_class"):
         lines.append("occluded objects by class (amodal IoU, explained before an occluder, n):")
         lines += [f"  class {c}: {v['amodal_iou']:.3f}  {v['before_occluder']:.3f}  {v['n']}"

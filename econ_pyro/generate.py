@@ -15,6 +15,7 @@ from pyro import poutine
 
 from .competition import compete, mark_taken, winner_region
 from .infer.refine import refine_latents
+from .latent_prior import draw_latents
 from .layers import next_scope, paint
 
 
@@ -40,7 +41,8 @@ def sample(econ, experts=None, n: int = 16, n_steps: int | None = None,
 
     ``experts``: expert ids for layers t = 1..T, background first (any length,
     repeats allowed), or ``None``/``"random"`` to draw the order from p(k_t).
-    ``temperature`` scales the latent prior: z_t = temperature * eps.
+    ``temperature`` scales the latent prior: z_t = temperature * eps under N(0, I), and
+    each component's spread under a fitted mixture prior (``econ_pyro.latent_prior``).
 
     Returns ``images`` [n,3,H,W] (layers painted back to front with their
     shape probabilities m~_t, the background layer taken as full, m_1 = 1 as in
@@ -54,7 +56,7 @@ def sample(econ, experts=None, n: int = 16, n_steps: int | None = None,
     g = torch.Generator().manual_seed(seed) if seed is not None else None
     order = _expert_order(econ, experts, n_steps, n, g)
     T, L = order.shape[1], econ.config.latent_dim
-    z = temperature * torch.randn(n, T, L, generator=g)
+    z = draw_latents(econ, order, torch.randn(n, T, L, generator=g), g, temperature)
     data = {}
     for t in range(1, T + 1):
         data[f"k_{t}"] = order[:, t - 1].to(device)

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import torch
 from pyro.poutine.util import site_is_subsample
-from torch.distributions import kl_divergence
 
 from .generate import competition_mode
 from .infer import ECONELBO
+from .infer.elbo import site_kl
 
 
 def trace_table(econ, x: torch.Tensor, deterministic: bool = True) -> tuple[str, dict]:
@@ -29,7 +29,7 @@ def trace_table(econ, x: torch.Tensor, deterministic: bool = True) -> tuple[str,
             term = ""
             if label == "model" and kind != "deterministic" and not name.startswith("k_"):
                 if name in gt.nodes:
-                    t = kl_divergence(gt.nodes[name]["fn"], site["fn"]) * site["scale"]
+                    t = site_kl(gt.nodes[name], site) * site["scale"]
                 else:
                     t = -site["fn"].log_prob(site["value"]) * site["scale"]
                 term = f"{t.mean().item():11.3f}"
@@ -78,8 +78,8 @@ def latents(econ, x: torch.Tensor):
             terms["L_x"].append(torch.stack([-mt.nodes[f"x_{t}"]["fn"].log_prob(
                 mt.nodes[f"x_{t}"]["value"]) for t in steps], 1))
             for key, site in (("L_z", "z"), ("L_r", "r")):
-                terms[key].append(torch.stack([kl_divergence(gt.nodes[f"{site}_{t}"]["fn"],
-                                                             mt.nodes[f"{site}_{t}"]["fn"])
+                terms[key].append(torch.stack([site_kl(gt.nodes[f"{site}_{t}"],
+                                                       mt.nodes[f"{site}_{t}"])
                                                for t in steps], 1))
 
     def arr(v):

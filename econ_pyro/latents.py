@@ -31,15 +31,14 @@ from .handlers import without_param_sites
 
 
 @torch.no_grad()
-def aggregate_posterior(econ, images: torch.Tensor, batch_size: int = 250,
-                        gt_regions: torch.Tensor | None = None) -> dict:
-    """Per expert, the mean and variance of the posterior of u (the nets' latent) over
-    the steps it won in a (deterministic-competition) decomposition of ``images``
-    (``gt_regions``: as in training with ground-truth regions, the K = 1 model):
-    ``{k: {"n": wins, "mean": [L], "var": [L] (of the posterior means), "posterior_var":
-    [L] (mean posterior variance)}}`` (experts that won nothing left out)."""
+def winning_posteriors(econ, images: torch.Tensor, batch_size: int = 250,
+                       gt_regions: torch.Tensor | None = None) -> dict:
+    """Per expert, the posteriors of u (the nets' latent) at the steps it won in a
+    (deterministic-competition) decomposition of ``images`` (``gt_regions``: as in
+    training with ground-truth regions, the K = 1 model): ``{k: (mean [n, L], var [n, L])}``
+    (experts that won nothing left out)."""
     K, T = len(econ.experts), econ.config.n_steps
-    sums = {k: [0, 0.0, 0.0, 0.0] for k in range(K)}  # n, sum mu, sum mu^2, sum sigma^2
+    found = {k: ([], []) for k in range(K)}
     with competition_mode(econ, "deterministic"), without_param_sites():
         for i in range(0, len(images), batch_size):
             x = images[i:i + batch_size].to(econ.device)
@@ -52,30 +51,37 @@ def aggregate_posterior(econ, images: torch.Tensor, batch_size: int = 250,
                     sel = k == e
                     # back to u = loc + scale * z with the expert's current map
                     ex = econ.experts.experts[e]
-                    mu = ex.latent_loc + ex.latent_scale * q.loc[sel]
-                    var = (ex.latent_scale * q.scale[sel]) ** 2
-                    s = sums[e]
-                    s[0] += int(sel.sum())
-                    s[1] = s[1] + mu.double().sum(0)
-                    s[2] = s[2] + mu.double().pow(2).sum(0)
-                    s[3] = s[3] + var.double().sum(0)
+                    found[e][0].append(ex.latent_loc + ex.latent_scale * q.loc[sel])
+                    found[e][1].append((ex.latent_scale * q.scale[sel]) ** 2)
+    return {k: (torch.cat(m).cpu(), torch.cat(v).cpu()) for k, (m, v) in found.items() if m}
+
+
+def aggregate_posterior(econ, images: torch.Tensor, batch_size: int = 250,
+                        gt_regions: torch.Tensor | None = None, posteriors=None) -> dict:
+    """Per expert, the mean and variance of the posterior of u over the steps it won
+    (:func:`winning_posteriors`, or those given as ``posteriors``):
+    ``{k: {"n": wins, "mean": [L], "var": [L] (of the posterior means), "posterior_var":
+    [L] (mean posterior variance)}}`` (experts that won nothing left out)."""
+    if posteriors is None:
+        posteriors = winning_posteriors(econ, images, batch_size, gt_regions)
     out = {}
-    for k, (n, s1, s2, sv) in sums.items():
-        if n:
-            mean = s1 / n
-            out[k] = {"n": n, "mean": mean.float().cpu(),
-                      "var": (s2 / n - mean ** 2).clamp_min(0).float().cpu(),
-                      "posterior_var": (sv / n).float().cpu()}
+    for k, (mu, var) in posteriors.items():
+        mu = mu.double()
+        out[k] = {"n": len(mu), "mean": mu.mean(0).float(),
+                  "var": mu.var(0, unbiased=False).float(),
+                  "posterior_var": var.double().mean(0).float()}
     return out
 
 
 def fit_standardisation(econ, images: torch.Tensor, min_wins: int = 20,
-                        batch_size: int = 250, gt_regions: torch.Tensor | None = None) -> dict:
+                        batch_size: int = 250, gt_regions: torch.Tensor | None = None,
+                        posteriors: dict | None = None) -> dict:
     """The standardisation of every expert fitted to its aggregate posterior on ``images``
-    (module doc), composed with the map the expert has now: ``{"loc": [K, L], "scale":
-    [K, L], "wins": [K], "n_images": N}``.  Experts with fewer than ``min_wins`` winning
-    steps keep their current map."""
-    stats = aggregate_posterior(econ, images, batch_size, gt_regions)
+    (module doc; ``posteriors``: those of :func:`winning_posteriors` on them, if already
+    found), composed with the map the expert has now: ``{"loc": [K, L], "scale": [K, L],
+    "wins": [K], "n_images": N}``.  Experts with fewer than ``min_wins`` winning steps keep
+    their current map."""
+    stats = aggregate_posterior(econ, images, batch_size, gt_regions, posteriors)
     loc = torch.stack([e.latent_loc.detach().cpu() for e in econ.experts.experts])
     scale = torch.stack([e.latent_scale.detach().cpu() for e in econ.experts.experts])
     wins = [0] * len(econ.experts)

@@ -138,6 +138,11 @@ def test_training_stores_it_and_load_applies_it(tmp_path):
         assert torch.equal(e.latent_scale, fitted["scale"][k])
     assert all(torch.equal(e.latent_loc, torch.zeros(2)) for e in off.experts.experts)
     assert "latent" not in " ".join(ckpt["model"])  # weights and map kept apart
+    # the mixture prior (econ_pyro.latent_prior) is fitted with it and given to the model
+    prior = ckpt["latent_prior"]
+    assert prior["loc"].shape[::2] == (4, 2) and len(prior["components"]) == 4
+    assert torch.equal(on.prior_loc, prior["loc"]) and off.prior_weights is None
+    assert econ_pyro.load(run, fitted_prior=False).prior_weights is None
     # an old run without it: the command adds it to last.pt and best.pt
     for name in ("last", "best"):
         c = torch.load(run / f"{name}.pt", weights_only=True)
@@ -149,7 +154,8 @@ def test_training_stores_it_and_load_applies_it(tmp_path):
         assert torch.load(run / f"{name}.pt", weights_only=True)["latents"]["n_images"] == 32
     res = CliRunner().invoke(cli, ["export", str(run), str(tmp_path / "m.pt")])
     assert res.exit_code == 0, res.output
-    assert torch.load(tmp_path / "m.pt", weights_only=True)["latents"]["n_images"] == 32
+    exported = torch.load(tmp_path / "m.pt", weights_only=True)
+    assert exported["latents"]["n_images"] == 32 and "latent_prior" in exported
     res = CliRunner().invoke(cli, ["standardise", str(run), "--n", "0"])
     assert res.exit_code != 0 and "--n" in res.output
     res = CliRunner().invoke(cli, ["standardise", str(tmp_path)])

@@ -15,7 +15,7 @@ from ..evaluation import format_table
 from ..training import training_kind
 from ..viz import pyplot
 from .generate import _load
-from .options import parse_count, refine_options
+from .options import parse_count, prior_option, refine_options
 
 
 def _scenes(econ, data_dir, kind, n, seed, objects, repeat_classes=False):
@@ -76,6 +76,10 @@ def aggregate(results: list[dict]) -> dict:
     for key in ("purity", "matched_accuracy", "distinct_experts"):
         vals = [float(r["specialisation"][key]) for r in results]
         agg[key] = {"mean": float(np.mean(vals)), "sd": float(np.std(vals)), "n": len(vals)}
+    if all("controlled_generation" in r for r in results):
+        vals = [r["controlled_generation"]["layer_class_accuracy"] for r in results]
+        agg["controlled_generation"] = {"mean": float(np.nanmean(vals)),
+                                        "sd": float(np.nanstd(vals)), "n": len(vals)}
     return agg
 
 
@@ -96,6 +100,7 @@ def aggregate(results: list[dict]) -> dict:
               help="Inference steps (default: the model's T; raise it for more objects).")
 @click.option("--controlled", type=int, default=100, show_default=True,
               help="Scenes sampled for the controlled-generation check (0: skip).")
+@prior_option
 @click.option("--baseline", "baseline_run", type=click.Path(exists=True), default=None,
               help="Another run (e.g. the K=1 model) evaluated with the same code on the "
                    "same scenes and reported beside the first run.")
@@ -116,7 +121,8 @@ def aggregate(results: list[dict]) -> dict:
               help="Write JSON here, plus a confusion-matrix PNG (.png) and histograms of the "
                    "per-scene/per-object values (_hist.png) next to it.")
 def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, controlled,
-             min_region, max_region, refine, refine_lr, posterior_mean, baseline_run, out):
+             standard_prior, min_region, max_region, refine, refine_lr, posterior_mean,
+             baseline_run, out):
     """Measure segmentation (ARI, FG-ARI, mSC), expert specialisation, amodal completion,
     depth order, object counts and controlled generation on scenes with ground truth,
     next to simple baselines.  Several RUNS (e.g. training seeds) are aggregated as
@@ -126,7 +132,7 @@ def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, co
                                  param_hint="--max-region")
 
     def load_run(run):
-        econ = _load(run)
+        econ = _load(run, standard_prior)
         if min_region is not None:
             econ.competition.min_region = min_region
         if max_region is not None:

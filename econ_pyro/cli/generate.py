@@ -14,12 +14,12 @@ from ..generate import decompose as run_decompose
 from ..generate import sample as run_sample
 from ..training import load, training_kind
 from ..viz import decomposition_panel, layer_rows, on_grey, sample_rows, save_grid
-from .options import refine_options
+from .options import prior_option, refine_options
 
 
-def _load(run):
+def _load(run, standard_prior: bool = False):
     try:
-        return load(run)
+        return load(run, fitted_prior=not standard_prior)
     except ConfigError as e:
         raise click.ClickException(str(e)) from None
 
@@ -37,17 +37,20 @@ def _npz(path: Path, arrays: dict) -> None:
 @click.option("--n-steps", type=int, default=None, help="Layers for --experts random.")
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("--temperature", type=float, default=1.0, show_default=True,
-              help="Scale of the latent prior (z = temperature * eps).")
+              help="Scale of the latent prior (z = temperature * eps; with a mixture prior, "
+                   "of each component's spread).")
+@prior_option
 @click.option("--per-expert", is_flag=True,
               help="Instead: one row per expert of unmasked objects (Fig. 1B / Fig. 6).")
 @click.option("--layers", is_flag=True,
               help="Instead: layer-by-layer composition, one row per scene (Fig. 1C / Fig. 7).")
 @click.option("--out", type=click.Path(dir_okay=False), default="samples.png", show_default=True,
               help="PNG to write; the raw arrays go to the same name with .npz.")
-def sample(run, experts, n, n_steps, seed, temperature, per_expert, layers, out):
+def sample(run, experts, n, n_steps, seed, temperature, standard_prior, per_expert, layers,
+           out):
     """Sample scenes from a trained model (RUN: run folder, checkpoint, or a shipped
     pretrained model: cpu-unique, monet-k1)."""
-    econ = _load(run)
+    econ = _load(run, standard_prior)
     out = Path(out)
     try:
         if per_expert:

@@ -142,7 +142,11 @@ def standardise(run, n, data_dir):
     latent is shifted and scaled so that its posteriors over N images average to
     N(0, I), the prior: prior samples (`sample`, controlled generation) then land
     where the decoder was trained, while decompositions stay exactly the same.
-    `econ-pyro train` does this when it stops (train.standardise_latents); this
+    Then, in the standardised latents, a Gaussian mixture is fitted to each
+    expert's posteriors (the number of components by held-out likelihood): the
+    model samples z_t from it unless `--standard-prior` is given to `sample` or
+    `evaluate` (a deviation from the paper's N(0, I); econ_pyro/latent_prior.py).
+    `econ-pyro train` does both when it stops (train.standardise_latents); this
     command is for runs from before that.  See econ_pyro/latents.py.
     """
     from ..training.trainer import standardise_run

@@ -28,3 +28,13 @@ def refine_options(f):
              "(regions and experts unchanged; occluded shapes are completed better; a "
              "deviation: the paper's inference is amortised; 0: off; 30 was chosen on "
              "validation scenes, docs/SPECIALISATION.md round 15).")(f)
+
+
+def prior_option(f):
+    """``--standard-prior``: sample z_t from the paper's N(0, I), not a fitted mixture."""
+    return click.option(
+        "--standard-prior", is_flag=True,
+        help="Draw z_t from the paper's N(0, I) (on the standardised latents) instead of "
+             "the mixture prior fitted to each expert's posteriors after training and stored "
+             "with the model (econ_pyro/latent_prior.py; a deviation; models without one "
+             "use N(0, I) anyway).")(f)

@@ -41,6 +41,18 @@ def site_step(name: str) -> tuple[str, int]:
     return prefix, int(t)
 
 
+def site_kl(guide_site: dict, model_site: dict) -> torch.Tensor:
+    """KL(q || p) of a latent site: analytic where torch knows it, else (a fitted mixture
+    prior of z_t, ``econ_pyro.latent_prior``) the one-sample estimate log q - log p at the
+    guide's sample."""
+    q, p = guide_site["fn"], model_site["fn"]
+    try:
+        return kl_divergence(q, p)
+    except NotImplementedError:
+        v = guide_site["value"]
+        return q.log_prob(v) - p.log_prob(v)
+
+
 class ECONELBO(ELBO):
     """The class-conditional ELBO of eq. 13 with the winners of the competition.
 
@@ -68,7 +80,7 @@ class ECONELBO(ELBO):
                 winners[t] = site["value"]
                 continue
             if name in guide_trace.nodes:  # latent: analytic KL (eqs 11-12)
-                term = kl_divergence(guide_trace.nodes[name]["fn"], site["fn"])
+                term = site_kl(guide_trace.nodes[name], site)
             else:  # observed / factor: negative log-likelihood (eq. 10)
                 term = -site["fn"].log_prob(site["value"])
             per_image[prefix][t] = term

@@ -4,7 +4,8 @@ Read top to bottom next to the paper::
 
     for t = 1..T (t = 1 is the background):
         k_t ~ Categorical(prior_t)                     object class / expert
-        z_t ~ N(0, I_L)                                object properties
+        z_t ~ N(0, I_L)                                object properties (or a fitted
+                                                       mixture per expert: econ.z_prior)
         (mu_t, m~_t) = f_{k_t}(z_t)                    appearance and shape (eqs 4-5)
     s_T = 1
     for t = T..1:
@@ -41,14 +42,13 @@ def layered_model(econ, x=None, *, batch_size: int | None = None, n_steps: int |
     device = x.device if x is not None else econ.device
     size = cfg.image_size
     register_module(econ)
-    z_loc = torch.zeros(cfg.latent_dim, device=device)
 
     shapes, appearances = [], []
     with pyro.plate("scenes", B):
         for t in range(1, T + 1):
             k = pyro.sample(f"k_{t}", dist.Categorical(econ.step_prior(t).to(device)))
             with weight(cfg.beta):
-                z = pyro.sample(f"z_{t}", dist.Normal(z_loc, 1.0).to_event(1))
+                z = pyro.sample(f"z_{t}", econ.z_prior(k))  # eq. 2
             appearance, shape = econ.experts.select("decode", k, z)  # eqs 4-5
             shapes.append(pyro.deterministic(f"shape_{t}", shape, event_dim=3))
             appearances.append(pyro.deterministic(f"appearance_{t}", appearance, event_dim=3))

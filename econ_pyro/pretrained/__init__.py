@@ -32,6 +32,8 @@ def export(ckpt: dict, out, note: str = "") -> Path:
                            "elapsed_s": ckpt.get("state", {}).get("elapsed"), "note": note}}
     if ckpt.get("latents") is not None:  # the fitted latent standardisation (econ_pyro.latents)
         slim["latents"] = ckpt["latents"]
+    if ckpt.get("latent_prior") is not None:  # its mixture prior (econ_pyro.latent_prior)
+        slim["latent_prior"] = ckpt["latent_prior"]
     out.parent.mkdir(parents=True, exist_ok=True)
     torch.save(slim, out)
     return out

@@ -36,7 +36,8 @@ from ..generate import decompose, sample
 from ..handlers import without_param_sites
 from ..infer import ECONELBO
 from ..infer.completion import completion_loss
-from ..latents import apply_standardisation, fit_standardisation
+from ..latent_prior import apply_latent_prior, fit_latent_prior
+from ..latents import apply_standardisation, fit_standardisation, winning_posteriors
 from ..viz import decomposition_panel, on_grey, save_grid
 from .config import validate
 from .distributed import Distributed
@@ -145,13 +146,17 @@ def find_checkpoint(run_or_ckpt, which: str = "last") -> dict:
     return load_checkpoint(p / f"{which}.pt" if p.is_dir() else p)
 
 
-def load(run_or_ckpt, which: str = "last", standardised: bool = True) -> ECON:
+def load(run_or_ckpt, which: str = "last", standardised: bool = True,
+         fitted_prior: bool = True) -> ECON:
     """A ready (eval-mode) ECON from a run folder, a checkpoint file, or the name of
     a shipped pretrained model (``econ_pyro.pretrained.available()``).
 
     ``standardised``: apply the latent standardisation stored with the checkpoint
     (``econ_pyro.latents``; none stored: the identity), so that prior samples land
-    where the posteriors are; decompositions are the same either way.  The weights
+    where the posteriors are; decompositions are the same either way.
+    ``fitted_prior`` (with ``standardised``): give the model the mixture prior of z_t
+    stored with it (``econ_pyro.latent_prior``; none stored, or False: the paper's
+    N(0, I)); it changes prior samples only, not decompositions.  The weights
     are in ``channels_last`` memory format (on the CPU the small convolutions run
     faster so; values are the same).
     """
@@ -159,6 +164,8 @@ def load(run_or_ckpt, which: str = "last", standardised: bool = True) -> ECON:
     econ = _econ_from(ckpt)
     if standardised and ckpt.get("latents") is not None:  # else the identity it was built with
         apply_standardisation(econ, ckpt["latents"])
+        if fitted_prior and ckpt.get("latent_prior") is not None:
+            apply_latent_prior(econ, ckpt["latent_prior"])
     econ.run_config = ckpt["config"]  # the full run config (data kind, training options)
     return econ.to(memory_format=torch.channels_last).eval()
 
@@ -195,7 +202,9 @@ def _run_checkpoints(folder: Path) -> list[Path]:
 def standardise_checkpoint(path, batch: dict, log=print) -> dict:
     """Fit the latent standardisation of the checkpoint at ``path`` on the scenes ``batch``
     (from its weights alone, any stored one ignored; with ground-truth regions for a run
-    trained with them) and store it there as ``"latents"``."""
+    trained with them) and store it there as ``"latents"``; then, in the standardised
+    latents, each expert's mixture prior (``econ_pyro.latent_prior``) as
+    ``"latent_prior"``."""
     path = Path(path)
     ckpt = load_checkpoint(path)
     gt = None
@@ -204,11 +213,17 @@ def standardise_checkpoint(path, batch: dict, log=print) -> dict:
             raise DataError("this run was trained with ground-truth regions: fit its latent "
                             "standardisation on scenes with masks (a generated dataset)")
         gt = batch["visible"]
-    fitted = fit_standardisation(_econ_from(ckpt).eval(), batch["image"], gt_regions=gt)
-    ckpt["latents"] = fitted
+    econ = _econ_from(ckpt).eval()
+    with torch.random.fork_rng(devices=[]):  # seeded, the caller's RNG untouched
+        torch.manual_seed(0)
+        posteriors = winning_posteriors(econ, batch["image"], gt_regions=gt)
+    fitted = fit_standardisation(econ, batch["image"], posteriors=posteriors)
+    apply_standardisation(econ, fitted)
+    prior = fit_latent_prior(econ, posteriors=posteriors)
+    ckpt["latents"], ckpt["latent_prior"] = fitted, prior
     _atomic_save(ckpt, path)
     log(f"latent standardisation of {path} fitted on {fitted['n_images']} images (winning "
-        f"steps per expert {fitted['wins']})")
+        f"steps per expert {fitted['wins']}); mixture prior components {prior['components']}")
     return fitted
 
 
@@ -484,8 +499,9 @@ class Trainer:
         return dict(st)
 
     def _standardise(self) -> None:
-        """Fit the latent standardisation (``econ_pyro.latents``) of last.pt and best.pt; the
-        checkpoints are already saved, so a Ctrl-C here only skips the fit."""
+        """Fit the latent standardisation (``econ_pyro.latents``) and the mixture prior
+        (``econ_pyro.latent_prior``) of last.pt and best.pt; the checkpoints are already
+        saved, so a Ctrl-C here only skips the fit."""
         self.log(f"fitting the latent standardisation on {self.tr['standardise_latents']} "
                  "scenes (Ctrl-C skips it)")
         try:
