@@ -348,6 +348,29 @@ def test_deterministic_from_switches_the_training_competition(tmp_path, monkeypa
     assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
 
 
+def test_finishing_preset_is_cpu_unique_then_a_deterministic_phase(tmp_path, monkeypatch):
+    """cpu-unique-finish = cpu-unique plus, from one step on, the deterministic competition,
+    a set lr and a fresh plateau schedule; the same keys scaled down to the smoke preset
+    switch the mode and the lr at that step."""
+    from econ_pyro.training.config import validate
+
+    base, fin = resolve_config("cpu-unique"), resolve_config("cpu-unique-finish")
+    validate(fin)
+    assert fin["model"] == base["model"] and fin["data"] == base["data"]
+    phase = {"deterministic_from", "deterministic_patience", "lr_at", "max_steps", "max_time",
+             "max_lr_decreases"}
+    assert {k for k in fin["train"] if fin["train"][k] != base["train"][k]} == phase
+    at = fin["train"]["deterministic_from"]
+    assert fin["train"]["lr_at"] == [[at, 3e-4]] and fin["train"]["max_steps"] == at + 2400
+    _, modes = _spy_competition(monkeypatch, "mode")
+    small = {k: fin["train"][k] for k in ("deterministic_patience", "max_lr_decreases")}
+    train(_smoke(max_steps=8, log_every=1, deterministic_from=5, lr_at=[[5, 3e-4]], **small),
+          tmp_path / "r", log=lambda *_: None)
+    assert modes == ["stochastic"] * 5 + ["deterministic"] * 3
+    lrs = {r["step"]: r["lr"] for r in _step_records(tmp_path / "r")}  # after step s - 1
+    assert lrs[5] != pytest.approx(3e-4) and lrs[6] == pytest.approx(3e-4)
+
+
 def test_deterministic_steps_train_the_best_scoring_expert(tmp_path, monkeypatch):
     """In a deterministic training step every scene's winner is the expert with the lowest
     competition score (the scores the guide records at its k sites)."""
