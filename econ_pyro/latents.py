@@ -35,10 +35,11 @@ def winning_posteriors(econ, images: torch.Tensor, batch_size: int = 250,
                        gt_regions: torch.Tensor | None = None) -> dict:
     """Per expert, the posteriors of u (the nets' latent) at the steps it won in a
     (deterministic-competition) decomposition of ``images`` (``gt_regions``: as in
-    training with ground-truth regions, the K = 1 model): ``{k: (mean [n, L], var [n, L])}``
-    (experts that won nothing left out)."""
+    training with ground-truth regions, the K = 1 model): ``{k: (mean [n, L], var [n, L],
+    step [n])}`` with the generative step t of each win (t = T: the first inference step,
+    the front) (experts that won nothing left out)."""
     K, T = len(econ.experts), econ.config.n_steps
-    found = {k: ([], []) for k in range(K)}
+    found = {k: ([], [], []) for k in range(K)}
     with competition_mode(econ, "deterministic"), without_param_sites():
         for i in range(0, len(images), batch_size):
             x = images[i:i + batch_size].to(econ.device)
@@ -53,7 +54,8 @@ def winning_posteriors(econ, images: torch.Tensor, batch_size: int = 250,
                     ex = econ.experts.experts[e]
                     found[e][0].append(ex.latent_loc + ex.latent_scale * q.loc[sel])
                     found[e][1].append((ex.latent_scale * q.scale[sel]) ** 2)
-    return {k: (torch.cat(m).cpu(), torch.cat(v).cpu()) for k, (m, v) in found.items() if m}
+                    found[e][2].append(torch.full((int(sel.sum()),), t))
+    return {k: tuple(torch.cat(a).cpu() for a in f) for k, f in found.items() if f[0]}
 
 
 def aggregate_posterior(econ, images: torch.Tensor, batch_size: int = 250,
@@ -65,7 +67,7 @@ def aggregate_posterior(econ, images: torch.Tensor, batch_size: int = 250,
     if posteriors is None:
         posteriors = winning_posteriors(econ, images, batch_size, gt_regions)
     out = {}
-    for k, (mu, var) in posteriors.items():
+    for k, (mu, var, _) in posteriors.items():
         mu = mu.double()
         out[k] = {"n": len(mu), "mean": mu.mean(0).float(),
                   "var": mu.var(0, unbiased=False).float(),

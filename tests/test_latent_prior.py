@@ -137,11 +137,11 @@ def test_fit_latent_prior_fits_winners_and_leaves_rare_experts_standard():
     x = ProceduralScenes(SceneConfig(image_size=16), batch_size=40, seed=4).batch(0)["image"]
     torch.manual_seed(0)
     post = winning_posteriors(econ, x)
-    wins = {k: len(m) for k, (m, _) in post.items()}
+    wins = {k: len(m) for k, (m, *_) in post.items()}
     min_wins = 10
     assert min(wins.get(k, 0) for k in range(3)) < min_wins <= max(wins.values())
     prior = fit_latent_prior(econ, posteriors=post, min_wins=min_wins, components=(1, 2),
-                             draws=50)
+                             draws=50, front=False)
     K, C = 3, max(prior["components"])
     assert prior["weights"].shape == (K, C) and prior["loc"].shape == (K, C, 2)
     assert prior["wins"] == [wins.get(k, 0) for k in range(K)]
@@ -157,12 +157,45 @@ def test_fit_latent_prior_fits_winners_and_leaves_rare_experts_standard():
             assert torch.allclose(mean, post[k][0].mean(0), atol=0.1)
     # same seed, same fit; images give the same as their posteriors
     torch.manual_seed(0)
-    again = fit_latent_prior(econ, x, min_wins=min_wins, components=(1, 2), draws=50)
+    again = fit_latent_prior(econ, x, min_wins=min_wins, components=(1, 2), draws=50,
+                             front=False)
     assert torch.allclose(again["loc"], prior["loc"]) and again["components"] == prior["components"]
     with pytest.raises(ValueError, match="draws"):
         fit_latent_prior(econ, x, draws=0)
     with pytest.raises(ValueError, match="images or posteriors"):
         fit_latent_prior(econ)
+
+
+def test_fit_latent_prior_uses_the_front_wins_and_keeps_backgrounds_apart():
+    """T = 3.  Expert 0 won 40 front steps (t = 3) at +3 and 40 occluded ones (t = 2) at -3:
+    fitted on its front wins.  Expert 1 won 5 front steps and 40 at t = 2: on all of them.
+    Expert 2 won 30 background steps (t = 1) at (0, 5) and 90 front ones at (5, 0): two
+    parts weighted 1 : 3, as the K = 1 model draws backgrounds and objects."""
+    econ = make_econ()
+    L, g = 2, torch.Generator().manual_seed(0)
+
+    def wins(*groups):  # (t, n, loc) per group
+        mu = torch.cat([torch.tensor(loc) + 0.1 * torch.randn(n, L, generator=g)
+                        for _, n, loc in groups])
+        step = torch.cat([torch.full((n,), t) for t, n, _ in groups])
+        return mu, torch.full_like(mu, 0.01), step
+
+    post = {0: wins((3, 40, [3.0, 3.0]), (2, 40, [-3.0, -3.0])),
+            1: wins((3, 5, [3.0, 3.0]), (2, 40, [-3.0, -3.0])),
+            2: wins((1, 30, [0.0, 5.0]), (3, 90, [5.0, 0.0]))}
+    on = fit_latent_prior(econ, posteriors=post, components=(1,))
+    off = fit_latent_prior(econ, posteriors=post, components=(1,), front=False)
+    assert on["fitted_on"] == [40, 45, 120] and off["fitted_on"] == [80, 45, 120]
+    assert on["components"] == [1, 1, 2]
+    assert torch.allclose(on["loc"][0, 0], torch.full((L,), 3.0), atol=0.1)
+    assert torch.allclose(off["loc"][0, 0], torch.zeros(L), atol=0.2)
+    assert torch.allclose(on["loc"][1], off["loc"][1])  # too few front wins: all of them
+    assert torch.allclose(on["weights"][2], torch.tensor([0.25, 0.75]))
+    assert torch.allclose(on["loc"][2], torch.tensor([[0.0, 5.0], [5.0, 0.0]]), atol=0.1)
+    # every part below min_wins: N(0, I)
+    few = fit_latent_prior(econ, posteriors={0: wins((1, 10, [1.0, 1.0]), (3, 10, [2.0, 2.0]))},
+                           components=(1,))
+    assert few["fitted_on"][0] == 0 and torch.equal(few["loc"][0, 0], torch.zeros(L))
 
 
 def test_cli_standard_prior_flag(smoke_run, tmp_path):

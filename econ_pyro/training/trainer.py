@@ -223,7 +223,8 @@ def standardise_checkpoint(path, batch: dict, log=print) -> dict:
     ckpt["latents"], ckpt["latent_prior"] = fitted, prior
     _atomic_save(ckpt, path)
     log(f"latent standardisation of {path} fitted on {fitted['n_images']} images (winning "
-        f"steps per expert {fitted['wins']}); mixture prior components {prior['components']}")
+        f"steps per expert {fitted['wins']}); mixture prior components {prior['components']} "
+        f"(fitted on {prior['fitted_on']} wins)")
     return fitted
 
 
