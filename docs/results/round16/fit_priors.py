@@ -27,4 +27,5 @@ for path in sys.argv[1:]:
                                                                  gt_regions=gt))
     ckpt["latent_prior"] = prior
     _atomic_save(ckpt, Path(path))
-    print(path, "wins", prior["wins"], "components", prior["components"])
+    print(path, "wins", prior["wins"], "fitted on (front wins, else all)", prior["fitted_on"],
+          "components", prior["components"])
