@@ -1,4 +1,5 @@
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -211,9 +212,11 @@ def test_controlled_generation_logic(monkeypatch):
                                     np.array([15.0]), 32)[0])
         return {"shapes": torch.from_numpy(np.stack(layers)[None].astype(np.float32))}
     monkeypatch.setattr(evaluation, "sample", fake_sample)
-    res = evaluation.controlled_generation(None, {0: 0, 1: 1, 2: 2, 3: 3}, [1, 2, 3], n=5)
-    assert res == {"layer_class_accuracy": 1.0, "all_objects_visible": 1.0, "n": 5}
-    wrong = evaluation.controlled_generation(None, {0: 0, 1: 2, 2: 3, 3: 1}, [1, 2, 3], n=5)
+    econ = SimpleNamespace(prior_weights=None)  # the sampler is faked; only the prior is read
+    res = evaluation.controlled_generation(econ, {0: 0, 1: 1, 2: 2, 3: 3}, [1, 2, 3], n=5)
+    assert res == {"layer_class_accuracy": 1.0, "all_objects_visible": 1.0, "n": 5,
+                   "prior": "N(0, I)"}
+    wrong = evaluation.controlled_generation(econ, {0: 0, 1: 2, 2: 3, 3: 1}, [1, 2, 3], n=5)
     assert wrong["layer_class_accuracy"] == 0.0
 
 
