@@ -285,3 +285,25 @@ def test_evaluate_cli_out_of_distribution_scenes(smoke_run, tmp_path):
     assert len(m["winners_per_step"]) == 6
     res = CliRunner().invoke(cli, ["evaluate", str(smoke_run), "--objects", "5-4"])
     assert res.exit_code != 0 and "invalid object count range" in res.output
+
+
+def test_evaluate_aggregates_runs_as_mean_and_sd_of_their_means():
+    from econ_pyro.cli.evaluate import aggregate
+
+    def run(fg, purity, distinct, controlled=None):
+        r = {"fg_ari": {"mean": fg, "sd": 0.0, "n": 10},
+             "specialisation": {"purity": purity, "matched_accuracy": purity,
+                                "distinct_experts": distinct}}
+        if controlled is not None:
+            r["controlled_generation"] = {"layer_class_accuracy": controlled}
+        return r
+
+    agg = aggregate([run(0.9, 0.8, True, 0.5), run(0.7, 0.6, False, 0.7)])
+    assert agg["fg_ari"] == {"mean": pytest.approx(0.8), "sd": pytest.approx(0.1), "n": 2}
+    assert agg["purity"]["mean"] == pytest.approx(0.7)
+    assert agg["distinct_experts"]["mean"] == pytest.approx(0.5)
+    assert agg["controlled_generation"] == {"mean": pytest.approx(0.6), "sd": pytest.approx(0.1),
+                                            "n": 2}
+    # a run without controlled generation: not aggregated
+    assert "controlled_generation" not in aggregate([run(0.9, 0.8, True, 0.5),
+                                                     run(0.7, 0.6, False)])
