@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # usage: runs.sh [RUNS_FOLDER] -- round 16 (session 16), run from the repository root.  One
 # thread per process; two trainings side by side on 2 cores (times are not comparable).
-# R15 names round 15's run folder (its fin-s13, fin-s14: docs/results/round15/runs.sh).
+# R15: round 15's run folder, an absolute path (its fin-s13, fin-s14: docs/results/round15/runs.sh).
 HERE=$(cd "$(dirname "$0")" && pwd)
 R15=${R15:-runs15}
 mkdir -p "${1:-runs}/ev" && cd "${1:-runs}" || exit 1
