@@ -130,6 +130,8 @@ def fit_latent_prior(econ, images: torch.Tensor | None = None, posteriors: dict 
                 continue
             if objects and front and int((step == T).sum()) >= min_wins:
                 part = step == T  # the unoccluded objects (module doc)
+            if int(part.sum()) * draws < 2 * (L + 1):  # too few draws for any mixture
+                continue
             eps = torch.randn(draws, int(part.sum()), L, generator=g)
             u = mu[part].cpu() + var[part].cpu().sqrt() * eps  # draws from the posteriors
             fit = fit_mixture(((u - loc) / scale).reshape(-1, L), components, seed=seed)

@@ -196,6 +196,10 @@ def test_fit_latent_prior_uses_the_front_wins_and_keeps_backgrounds_apart():
     few = fit_latent_prior(econ, posteriors={0: wins((1, 10, [1.0, 1.0]), (3, 10, [2.0, 2.0]))},
                            components=(1,))
     assert few["fitted_on"][0] == 0 and torch.equal(few["loc"][0, 0], torch.zeros(L))
+    # too few draws for any mixture (2 wins x 1 draw in 2-D): N(0, I), no error
+    tiny = fit_latent_prior(econ, posteriors={0: wins((3, 2, [1.0, 1.0]))}, min_wins=1,
+                            draws=1)
+    assert tiny["fitted_on"][0] == 0 and torch.equal(tiny["loc"][0, 0], torch.zeros(L))
 
 
 def test_cli_standard_prior_flag(smoke_run, tmp_path):
