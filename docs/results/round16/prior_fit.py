@@ -7,42 +7,28 @@ import sys
 
 import numpy as np
 import torch
-from pyro import poutine
 from sklearn.mixture import GaussianMixture
 
 import econ_pyro
 from econ_pyro.data import scenes_to_tensors
 from econ_pyro.data.generator import SceneConfig, generate_scenes
-from econ_pyro.generate import competition_mode
-from econ_pyro.handlers import without_param_sites
+from econ_pyro.latents import winning_posteriors
 from econ_pyro.metrics import classify_shapes
 
 torch.set_num_threads(1)
 assign = eval(sys.argv[2])  # class -> expert
 econ = econ_pyro.load(sys.argv[1], fitted_prior=False)
-T = econ.config.n_steps
 sc = generate_scenes(2000, SceneConfig(kind=econ.run_config["data"]["kind"],
                                        image_size=econ.config.image_size, min_objects=3,
                                        max_objects=3), seed=4242)
-x = scenes_to_tensors(sc)["image"]
-mus = {k: [] for k in range(econ.config.n_experts)}
-vs = {k: [] for k in mus}
-with torch.no_grad(), competition_mode(econ, "deterministic"), without_param_sites():
-    for i in range(0, len(x), 250):
-        tr = poutine.trace(econ.guide).get_trace(x[i:i + 250])
-        for t in range(1, T + 1):
-            k = tr.nodes[f"k_{t}"]["value"]
-            q = tr.nodes[f"z_{t}"]["fn"].base_dist
-            for e in k.unique().tolist():
-                ex, sel = econ.experts.experts[e], k == e
-                mus[e].append(ex.latent_loc + ex.latent_scale * q.loc[sel])
-                vs[e].append((ex.latent_scale * q.scale[sel]) ** 2)
+torch.manual_seed(0)  # the competition's draws (the first run of this script was unseeded)
+posteriors = winning_posteriors(econ, scenes_to_tensors(sc)["image"])  # of u, per expert
 g = torch.Generator().manual_seed(0)
 N = 2000
 for c, k in sorted(assign.items()):
     if c == 0:
         continue
-    mu, v = torch.cat(mus[k]).double(), torch.cat(vs[k]).double()
+    mu, v = posteriors[k][0].double(), posteriors[k][1].double()
     ex = econ.experts.experts[k]
     L = mu.shape[1]
     mean, cov = mu.mean(0), torch.cov(mu.T) + torch.diag(v.mean(0))

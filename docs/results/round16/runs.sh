@@ -7,7 +7,7 @@ R15=${R15:-runs15}
 mkdir -p "${1:-runs}/ev" && cd "${1:-runs}" || exit 1
 export OMP_NUM_THREADS=1
 # 1. What fails in controlled generation, and which prior / which posteriors fix it
-python "$HERE/prior_fit.py" cpu-unique "{0: 1, 1: 0, 2: 2, 3: 3}" > prior_fit.txt
+python "$HERE/prior_fit.py" cpu-unique "{0: 1, 1: 0, 2: 2, 3: 3}" > prior_fit_rerun.txt
 python "$HERE/prior_fit.py" $R15/fin-s13 "{0: 2, 1: 1, 2: 3, 3: 0}" > prior_fit_fin-s13.txt
 python "$HERE/prior_fit.py" $R15/fin-s14 "{0: 1, 1: 3, 2: 2, 3: 0}" > prior_fit_fin-s14.txt
 python "$HERE/prior_source.py" $R15/fin-s14 "{0: 1, 1: 3, 2: 2, 3: 0}" > prior_source.txt
