@@ -29,15 +29,15 @@ def shape_cut(mode: str, iters: int = 1):
     return attend
 
 
-if __name__ == "__main__":
+def compare(name: str, n: int, variants) -> None:
+    """Evaluate ``name`` with each ``(label, attend)`` of ``variants`` patched in, out of
+    distribution (6 steps) and in distribution, ``n`` scenes each (seed 12345)."""
     torch.set_num_threads(1)
-    name, n = sys.argv[1], int(sys.argv[2])
     econ = load(name)
     ood = generate_scenes(n, SceneConfig(kind="unique", image_size=32, min_objects=4,
                                          max_objects=5, repeat_classes=True), seed=12345)
     ind = generate_scenes(n, SceneConfig(kind="unique", image_size=32), seed=12345)
-    for label, fn in [("as is", REAL), ("soft", shape_cut("soft")), ("hard", shape_cut("hard")),
-                      ("hard x2", shape_cut("hard", 2))]:
+    for label, fn in variants:
         ex.Expert.attend = fn
         for scenes, steps, tag in [(ood, 6, "ood"), (ind, None, "in-dist")]:
             t0 = time.time()
@@ -47,3 +47,10 @@ if __name__ == "__main__":
                   f"{m['amodal_iou_occluded']['mean']:.3f} depth "
                   f"{m['depth_order_accuracy']['mean']:.3f} ({time.time() - t0:.0f}s)",
                   flush=True)
+    ex.Expert.attend = REAL
+
+
+if __name__ == "__main__":
+    compare(sys.argv[1], int(sys.argv[2]),
+            [("as is", REAL), ("soft", shape_cut("soft")), ("hard", shape_cut("hard")),
+             ("hard x2", shape_cut("hard", 2))])
