@@ -924,7 +924,11 @@ def test_restart_of_a_merged_run(tmp_path, monkeypatch):
     assert r["step"] == 4 and r["seed"] == 0 and r["merged_share"] == 1.0
     kept = tmp_path / "a" / "attempts" / "1-seed0"
     assert r["kept_in"] == str(kept) and (kept / "last.pt").exists()
-    assert torch.load(kept / "last.pt", weights_only=True)["state"]["step"] == 4
+    abandoned = torch.load(kept / "last.pt", weights_only=True)
+    assert abandoned["state"]["step"] == 4
+    # the abandoned attempt is not standardised (a fit of a discarded model); the run is
+    assert "latents" not in abandoned and sum("fitting the latent" in line for line in logs) == 1
+    assert torch.load(tmp_path / "a" / "last.pt", weights_only=True).get("latents") is not None
     assert any("restart_check" in line for line in (kept / "metrics.jsonl").read_text()
                .splitlines())
     saved = json.loads((tmp_path / "a" / "config.json").read_text())

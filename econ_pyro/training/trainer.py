@@ -495,8 +495,8 @@ class Trainer:
             self.dist.close()
         self.log(f"stopped: {st['done']} after {st['step']} steps, {st['elapsed']:.0f}s; "
                  f"checkpoint {self.out / 'last.pt'}")
-        if self.tr["standardise_latents"] and self.dist.main:
-            self._standardise()
+        if self.tr["standardise_latents"] and self.dist.main and st["done"] != RESTART:
+            self._standardise()  # (not for a merged attempt about to be abandoned)
         return dict(st)
 
     def _standardise(self) -> None:
