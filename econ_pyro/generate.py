@@ -177,8 +177,7 @@ def _refine_steps(econ, x, steps, n: int, lr: float) -> None:
     k, z = cat("experts")[:, 0], cat("z_loc")[:, 0]
     region, scope = cat("regions"), cat("scope")
     x = x.repeat(T, 1, 1, 1)
-    groups = econ.experts.grouping(k)
-    z = refine_latents(econ, groups, x, region, scope, z, n, lr)
-    appearance, shape = econ.experts.select("decode", groups, z)
+    z = refine_latents(econ, k, x, region, scope, z, n, lr)
+    appearance, shape = econ.experts.select("decode", k, z)
     for s, a, m in zip(steps, appearance.chunk(T), shape.chunk(T), strict=True):
         s["appearance"], s["shapes"] = a[:, None], m
