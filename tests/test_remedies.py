@@ -939,6 +939,22 @@ def test_restart_of_a_merged_run(tmp_path, monkeypatch):
     assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
 
 
+@pytest.mark.parametrize("share,warned", [(1.0, True), (0.5, False)])
+def test_reservation_in_a_merged_run_is_flagged(tmp_path, monkeypatch, share, warned):
+    """A background reserved while one expert wins two or more object steps in at least
+    restart_merged_above of the validation scenes (forced here) is flagged in the log and
+    the recorded reservation (round 16's seed 21 broke its layer order that way)."""
+    _force_merge_check(monkeypatch, merged=3, merged_share=share)
+    logs = []
+    state = train(_smoke(reserve_background_at=4, max_steps=4), tmp_path / "r",
+                  log=logs.append)
+    assert state["reserved_background"]["merged_share"] == share
+    flagged = [line for line in logs if "reserved in a merged run" in line]
+    assert len(flagged) == int(warned)
+    if warned:
+        assert "expert 3" in flagged[0] and "100%" in flagged[0]
+
+
 def test_restart_check_below_threshold_changes_nothing(tmp_path, monkeypatch):
     _force_merge_check(monkeypatch, merged_share=0.5)
     kw = dict(max_steps=6, eval_every=3, log_every=2)

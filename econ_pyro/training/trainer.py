@@ -708,6 +708,12 @@ class Trainer:
                          f"{check['spare_share']:.1%} of the object steps (needs < "
                          f"{need_spare})")
                 return
+        merged = merge_check(dec["experts"], K)
+        if merged["merged_share"] >= tr["restart_merged_above"]:  # e.g. round 16's seed 21
+            self.log(f"warning: step {st['step']}: the background is reserved in a merged run "
+                     f"(expert {merged['merged']} won two or more object steps in "
+                     f"{merged['merged_share']:.0%} of the validation scenes); "
+                     "train.restart_merged_at starts such runs again")
         copied = tr["reserve_background_copy"] and source != b
         if copied:  # b starts as an exact copy of the expert that explained the last step
             revive_expert(self.econ, self.opt, dead=b, source=source, noise=0.0)
@@ -727,7 +733,8 @@ class Trainer:
                                      "object_step_wins": check["object_step_wins"],
                                      "last_step_wins": check["last_step_wins"],
                                      "copied_from": source if copied else None,
-                                     "last_largest": check["last_largest"]}
+                                     "last_largest": check["last_largest"],
+                                     "merged_share": merged["merged_share"]}
         if self.dist.main:  # a resume must rebuild the model with the reservation
             (self.out / "config.json").write_text(json.dumps(self.cfg, indent=2) + "\n")
         self.save("last")  # checkpoint and config.json agree from here on
