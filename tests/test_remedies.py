@@ -983,13 +983,44 @@ def test_restart_config_keeps_the_attempt_and_the_time_budget(tmp_path):
     assert [r["seed"] for r in again["restarts"]] == [7, 1007]
 
 
+def test_restart_of_a_run_that_never_reserves_its_background(tmp_path, monkeypatch):
+    """restart_unreserved_at: a run whose reservation guard is never met (forced here) starts
+    again with seed + 1000 at the first evaluation step from that step on, after the
+    reservation's own check; the new attempt is exactly a fresh run with that seed (no
+    further restart once max_restarts is used up); a run that reserved is not restarted."""
+    real = trainer_mod.reservation_check
+    monkeypatch.setattr(trainer_mod, "reservation_check",
+                        lambda *a: {**real(*a), "last_largest": 0.0})
+    kw = dict(max_steps=9, eval_every=3, log_every=3, reserve_background_at=2,
+              reserve_background_last_largest=0.9)
+    logs = []
+    state = train(_smoke(restart_unreserved_at=5, max_restarts=1, **kw), tmp_path / "a",
+                  log=logs.append)
+    [r] = state["restarts"]
+    assert (r["step"], r["seed"], r["reason"]) == (6, 0, "unreserved")
+    assert state["step"] == 9 and "reserved_background" not in state
+    assert sum("still not reserved" in line for line in logs) == 1
+    kept = tmp_path / "a" / "attempts" / "1-seed0"
+    assert torch.load(kept / "last.pt", weights_only=True)["state"]["step"] == 6
+    train(_smoke(seed=1000, **kw), tmp_path / "b", log=lambda *_: None)
+    assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
+    # without the guard the background is reserved at step 2 and nothing restarts
+    monkeypatch.setattr(trainer_mod, "reservation_check", real)
+    state = train(_smoke(restart_unreserved_at=5, **{**kw, "reserve_background_last_largest":
+                                                    None}), tmp_path / "c", log=lambda *_: None)
+    assert "restarts" not in state and state["reserved_background"]["step"] == 2
+
+
 @pytest.mark.parametrize("key,value", [("restart_merged_at", 0), ("restart_merged_at", "1000"),
-                                       ("max_restarts", -1), ("restart_merged_above", 2)])
+                                       ("max_restarts", -1), ("restart_merged_above", 2),
+                                       ("restart_unreserved_at", 0)])
 def test_bad_restart_options(key, value):
     from econ_pyro.training.config import validate
 
     with pytest.raises(ConfigError, match=key):
         validate(_smoke(**{key: value}))
+    with pytest.raises(ConfigError, match="restart_unreserved_at needs"):
+        validate(_smoke(restart_unreserved_at=100))
 
 
 def test_deterministic_after_the_reservation(tmp_path, monkeypatch):

@@ -202,13 +202,16 @@ def validate(cfg: dict) -> ECONConfig:
         _share(tr, key, nullable=True)
     for key in ("split_merged_above", "restart_merged_above"):
         _share(tr, key)
-    for key in ("split_merged_from", "split_merged_every", "restart_merged_at"):
+    for key in ("split_merged_from", "split_merged_every", "restart_merged_at",
+                "restart_unreserved_at"):
         _count(tr, key, 1, "a step >= 1", nullable=True)
     _count(tr, "max_restarts", 0, "an int >= 0")
     _count(tr, "standardise_latents", 0, "a number of scenes >= 0 (0: off)")
     _count(tr, "split_merged_exclusive", 0, "a number of steps >= 0")
     if tr["restart_merged_at"] is not None and model.n_experts < 2:
         raise ConfigError("train.restart_merged_at needs at least 2 experts")
+    if tr["restart_unreserved_at"] is not None and tr["reserve_background_at"] is None:
+        raise ConfigError("train.restart_unreserved_at needs train.reserve_background_at")
     if tr["split_merged_from"] is not None and model.n_experts < 3:
         raise ConfigError("train.split_merged_from needs at least 3 experts")
     _number(tr, "reserve_background_temperature", 0, True, "a positive number")

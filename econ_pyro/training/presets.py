@@ -89,6 +89,12 @@ TRAIN_DEFAULTS = {
     "restart_merged_at": None,
     "restart_merged_above": 0.9,
     "max_restarts": 2,
+    # restart a background-first run (label-free): from this step on (null: never), at
+    # evaluation steps after the reservation's own check, if the background expert is still
+    # not reserved (train.reserve_background_at's guard never met: an expert keeps taking
+    # the background at an object step), the run starts again with seed + 1000 like a
+    # merged run (the same max_restarts)
+    "restart_unreserved_at": None,
     # competition temperature from the reservation on (null: the schedule's)
     "reserve_background_temperature": None,
     # from the reservation on the competition is exclusive (see exclusive_until): each

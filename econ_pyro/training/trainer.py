@@ -269,9 +269,10 @@ class Trainer:
         self.tr = tr
         self.device = _device(tr["device"])
         self.dist = Distributed(self.device)
-        if self.dist.world > 1 and tr["restart_merged_at"] is not None:
-            raise ConfigError("train.restart_merged_at is not supported with torchrun (one "
-                              "process per run)")
+        for key in ("restart_merged_at", "restart_unreserved_at"):
+            if self.dist.world > 1 and tr[key] is not None:
+                raise ConfigError(f"train.{key} is not supported with torchrun (one process "
+                                  "per run)")
         self.log = log if self.dist.main else (lambda *a, **k: None)
         pyro.set_rng_seed(tr["seed"])  # identical initial weights on every rank
         self.econ = ECON(self.model_cfg).to(self.device)
@@ -290,7 +291,7 @@ class Trainer:
                           tr["val_size"])
         self.elbo = ECONELBO()
         self._tb = None
-        self._merged_restart = False
+        self._restart = False
         self.state = {"step": 0, "best_val": math.inf, "bad_evals": 0, "lr_decreases": 0,
                       "elapsed": 0.0, "lr": tr["lr"], "done": None,
                       "last_win": [0] * self.model_cfg.n_experts, "anneal_from": 0,
@@ -401,7 +402,7 @@ class Trainer:
                     st["done"] = "lr_schedule"
                 elif sig["stop"]:
                     st["done"] = f"interrupted ({sig['stop']})"
-                elif self._merged_restart:
+                elif self._restart:
                     st["done"] = RESTART
                 if self.dist.any(st["done"] is not None):
                     st["done"] = st["done"] or "stopped by another rank"
@@ -455,6 +456,8 @@ class Trainer:
                     self._check_restart()
                 if self._reservation_due():
                     self._reserve_background()
+                if self._unreserved_restart_due():  # after the reservation's last chance
+                    self._restart_unreserved()
                 if st["step"] % tr["log_every"] == 0 and n_acc:
                     dt = time.perf_counter() - t_log
                     rec = {"step": st["step"], "loss": acc["loss"] / n_acc,
@@ -641,11 +644,28 @@ class Trainer:
         merged = check["merged_share"] >= self.tr["restart_merged_above"]
         self._log_metrics({"step": st["step"], "restart_check": {**check, "restart": merged}})
         if merged:
-            self._merged_restart = True
+            self._restart = True
             st["merged_share"] = check["merged_share"]
+            st["restart_reason"] = "merged"
             self.log(f"step {st['step']}: expert {check['merged']} won two or more object "
                      f"steps in {check['merged_share']:.0%} of the validation scenes "
                      "(a merged run); starting again with another seed")
+
+    def _unreserved_restart_due(self) -> bool:
+        tr, step = self.tr, self.state["step"]
+        return (tr["restart_unreserved_at"] is not None and step >= tr["restart_unreserved_at"]
+                and step % tr["eval_every"] == 0 and self.model_cfg.background_expert is None
+                and len(self.cfg.get("restarts", [])) < tr["max_restarts"])
+
+    def _restart_unreserved(self) -> None:
+        """Ask for a fresh start: the background expert is still not reserved."""
+        self._restart = True
+        self.state["restart_reason"] = "unreserved"
+        self._log_metrics({"step": self.state["step"], "restart_check": {"unreserved": True,
+                                                                         "restart": True}})
+        self.log(f"step {self.state['step']}: the background is still not reserved (a "
+                 "background-first run; train.restart_unreserved_at); starting again with "
+                 "another seed")
 
     def _split_pair(self, step: int) -> tuple[int, int] | None:
         """The merged expert and its copy while they must divide the objects
@@ -890,14 +910,14 @@ class Trainer:
             self.on_eval(rec)
 
 
-RESTART = "merged: restart"
+RESTART = "restart with another seed"
 RESTART_SEED_STEP = 1000
 
 
 def _restart_config(cfg: dict, out: Path, state: dict, log) -> dict:
-    """Keep the merged attempt in ``out/attempts/<n>-seed<s>/`` and return the config of
-    a fresh start: seed + 1000, ``max_time`` less the time spent, the history in
-    ``cfg["restarts"]`` (so a resume and ``config.json`` know it)."""
+    """Keep the abandoned attempt (merged or unreserved) in ``out/attempts/<n>-seed<s>/``
+    and return the config of a fresh start: seed + 1000, ``max_time`` less the time spent,
+    the history in ``cfg["restarts"]`` (so a resume and ``config.json`` know it)."""
     tr = cfg["train"]
     history = list(cfg.get("restarts", []))
     keep = out / "attempts" / f"{len(history) + 1}-seed{tr['seed']}"
@@ -906,12 +926,13 @@ def _restart_config(cfg: dict, out: Path, state: dict, log) -> dict:
         if (out / name).exists():
             os.replace(out / name, keep / name)
     history.append({"step": state["step"], "seed": tr["seed"], "elapsed": state["elapsed"],
+                    "reason": state.get("restart_reason", "merged"),
                     "merged_share": state.get("merged_share"), "kept_in": str(keep)})
     new = {**cfg, "train": {**tr, "seed": tr["seed"] + RESTART_SEED_STEP}, "restarts": history}
     if tr["max_time"] is not None:
         new["train"]["max_time"] = max(tr["max_time"] - state["elapsed"], 0.0)
     log(f"restart {len(history)} of at most {tr['max_restarts']}: seed "
-        f"{new['train']['seed']}; the merged attempt is in {keep}")
+        f"{new['train']['seed']}; the abandoned attempt is in {keep}")
     return new
 
 
@@ -920,9 +941,10 @@ def train(cfg: dict, out, resume: bool = False, log=print, on_eval=None) -> dict
 
     ``on_eval(record)`` is called after every evaluation (validation loss and
     dashboard metrics, checkpoint already saved), e.g. to report to a tuner.
-    With ``train.restart_merged_at`` a run found merged at that step starts again
-    from scratch with another seed (``_restart_config``); the returned state then has
-    ``restarts`` (one entry per abandoned attempt).
+    With ``train.restart_merged_at`` a run found merged at that step, with
+    ``train.restart_unreserved_at`` a run whose background expert is not reserved by then,
+    starts again from scratch with another seed (``_restart_config``); the returned state
+    then has ``restarts`` (one entry per abandoned attempt, with its ``reason``).
     """
     while True:
         state = Trainer(cfg, out, resume=resume, log=log, on_eval=on_eval).run()
