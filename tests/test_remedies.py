@@ -358,7 +358,9 @@ def test_finishing_preset_is_cpu_unique_then_a_deterministic_phase(tmp_path, mon
     validate(fin)
     assert fin["model"] == base["model"] and fin["data"] == base["data"]
     phase = {"deterministic_from", "deterministic_patience", "lr_at", "max_steps", "max_time",
-             "max_lr_decreases"}
+             "max_lr_decreases", "restart_unreserved_at"}
+    assert base["train"]["restart_merged_at"] == 1000 and \
+        fin["train"]["restart_unreserved_at"] == 3000 < fin["train"]["deterministic_from"]
     assert {k for k in fin["train"] if fin["train"][k] != base["train"][k]} == phase
     at = fin["train"]["deterministic_from"]
     assert fin["train"]["lr_at"] == [[at, 3e-4]] and fin["train"]["max_steps"] == at + 2400
