@@ -154,13 +154,18 @@ def test_two_rank_gloo_ddp_keeps_ranks_identical(tmp_path):
     run = tmp_path / "ddp"
     proc = subprocess.run([sys.executable, "-m", "torch.distributed.run", "--standalone",
                            "--nnodes", "1", "--nproc_per_node", "2", "-m", "econ_pyro.cli",
-                           "train", "--preset", "smoke", "--max-steps", "6", "--out", str(run)],
+                           "train", "--preset", "smoke", "--max-steps", "6", "--out", str(run),
+                           "--set", "train.restart_merged_at=3"],
                           capture_output=True, text=True, timeout=300,
                           env={**os.environ, "OMP_NUM_THREADS": "1"})
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "parameters identical across 2 ranks: True" in proc.stdout
     assert proc.stdout.count("stopped: max_steps after 6 steps") == 1  # only rank 0 logs
     assert (run / "last.pt").exists()
+    # a restart needs one process per run: switched off with a warning (the default preset
+    # sets one), not an error
+    assert proc.stdout.count("train.restart_merged_at is not supported with torchrun") == 1
+    assert json.loads((run / "config.json").read_text())["train"]["restart_merged_at"] is None
 
 
 def test_bf16_autocast_smoke(tmp_path):

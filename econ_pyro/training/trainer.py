@@ -269,11 +269,12 @@ class Trainer:
         self.tr = tr
         self.device = _device(tr["device"])
         self.dist = Distributed(self.device)
-        for key in ("restart_merged_at", "restart_unreserved_at"):
-            if self.dist.world > 1 and tr[key] is not None:
-                raise ConfigError(f"train.{key} is not supported with torchrun (one process "
-                                  "per run)")
         self.log = log if self.dist.main else (lambda *a, **k: None)
+        for key in ("restart_merged_at", "restart_unreserved_at"):
+            if self.dist.world > 1 and tr[key] is not None:  # (cpu-unique sets one)
+                self.log(f"warning: train.{key} is not supported with torchrun (a restart "
+                         "needs one process per run); off for this run")
+                tr[key] = None
         pyro.set_rng_seed(tr["seed"])  # identical initial weights on every rank
         self.econ = ECON(self.model_cfg).to(self.device)
         if init is not None:
