@@ -27,14 +27,16 @@ import torch
 from ..layers import appearance_nll, region_kl
 
 
-def step_loss(econ, k, x, region, scope, z, groups=None) -> torch.Tensor:
+def step_loss(econ, k, x, region, scope, z, groups=None, prior=None) -> torch.Tensor:
     """``[B]``: each scene's step loss L(z) (module docstring) under its winner ``k[b]``
-    (an index tensor; ``groups``: its ``Grouping``, if already computed)."""
+    (an index tensor; ``groups`` its ``Grouping`` and ``prior`` ``econ.z_prior(k)``, if
+    already built)."""
     cfg = econ.config
+    prior = econ.z_prior(k) if prior is None else prior
     appearance, shape = econ.experts.select("decode", k if groups is None else groups, z)
     return (appearance_nll(x, region, appearance, cfg.sigma_x)
             + cfg.gamma * region_kl(region, scope, shape)
-            - cfg.beta * econ.z_prior(k).log_prob(z))
+            - cfg.beta * prior.log_prob(z))
 
 
 def refine_latents(econ, k, x, region, scope, z, steps: int, lr: float = 0.1) -> torch.Tensor:
@@ -43,12 +45,12 @@ def refine_latents(econ, k, x, region, scope, z, steps: int, lr: float = 0.1) ->
     refined latents (no graph)."""
     if steps < 0 or lr <= 0:
         raise ValueError(f"refine steps must be >= 0 and lr > 0, got {steps}, {lr}")
-    groups = econ.experts.grouping(k)
+    groups, prior = econ.experts.grouping(k), econ.z_prior(k)  # built once, not per step
     z = z.detach().clone().requires_grad_(True)
     opt = torch.optim.Adam([z], lr=lr)
     with torch.enable_grad():
         for _ in range(steps):
-            loss = step_loss(econ, k, x, region, scope, z, groups)
+            loss = step_loss(econ, k, x, region, scope, z, groups, prior)
             (z.grad,) = torch.autograd.grad(loss.sum(), z)
             opt.step()
     return z.detach()

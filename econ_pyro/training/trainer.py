@@ -630,43 +630,46 @@ class Trainer:
                 and (not st["splits"] or step - st["splits"][-1]["step"]
                      >= tr["split_merged_every"]))
 
+    def _may_restart(self) -> bool:
+        """A restart is still possible: no background reserved, restarts left."""
+        return (self.model_cfg.background_expert is None
+                and len(self.cfg.get("restarts", [])) < self.tr["max_restarts"])
+
     def _restart_due(self) -> bool:
         tr = self.tr
         return (tr["restart_merged_at"] is not None
-                and self.state["step"] == tr["restart_merged_at"]
-                and self.model_cfg.background_expert is None
-                and len(self.cfg.get("restarts", [])) < tr["max_restarts"])
+                and self.state["step"] == tr["restart_merged_at"] and self._may_restart())
+
+    def _request_restart(self, reason: str, why: str) -> None:
+        """Ask ``train`` for a fresh start with another seed after this step."""
+        self._restart = True
+        self.state["restart_reason"] = reason
+        self.log(f"step {self.state['step']}: {why}; starting again with another seed")
 
     def _check_restart(self) -> None:
-        """Ask for a fresh start (``train`` restarts the run) if one expert wins two or
-        more object steps in at least ``restart_merged_above`` of the validation scenes."""
+        """Ask for a fresh start if one expert wins two or more object steps in at least
+        ``restart_merged_above`` of the validation scenes."""
         st = self.state
         check = merge_check(self._check_decomposition()["experts"], self.model_cfg.n_experts)
         merged = check["merged_share"] >= self.tr["restart_merged_above"]
         self._log_metrics({"step": st["step"], "restart_check": {**check, "restart": merged}})
         if merged:
-            self._restart = True
             st["merged_share"] = check["merged_share"]
-            st["restart_reason"] = "merged"
-            self.log(f"step {st['step']}: expert {check['merged']} won two or more object "
-                     f"steps in {check['merged_share']:.0%} of the validation scenes "
-                     "(a merged run); starting again with another seed")
+            self._request_restart("merged", f"expert {check['merged']} won two or more object "
+                                  f"steps in {check['merged_share']:.0%} of the validation "
+                                  "scenes (a merged run)")
 
     def _unreserved_restart_due(self) -> bool:
         tr, step = self.tr, self.state["step"]
         return (tr["restart_unreserved_at"] is not None and step >= tr["restart_unreserved_at"]
-                and step % tr["eval_every"] == 0 and self.model_cfg.background_expert is None
-                and len(self.cfg.get("restarts", [])) < tr["max_restarts"])
+                and step % tr["eval_every"] == 0 and self._may_restart())
 
     def _restart_unreserved(self) -> None:
         """Ask for a fresh start: the background expert is still not reserved."""
-        self._restart = True
-        self.state["restart_reason"] = "unreserved"
         self._log_metrics({"step": self.state["step"], "restart_check": {"unreserved": True,
                                                                          "restart": True}})
-        self.log(f"step {self.state['step']}: the background is still not reserved (a "
-                 "background-first run; train.restart_unreserved_at); starting again with "
-                 "another seed")
+        self._request_restart("unreserved", "the background is still not reserved (a "
+                              "background-first run; train.restart_unreserved_at)")
 
     def _split_pair(self, step: int) -> tuple[int, int] | None:
         """The merged expert and its copy while they must divide the objects
