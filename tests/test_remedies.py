@@ -1000,6 +1000,7 @@ def test_restart_of_a_run_that_never_reserves_its_background(tmp_path, monkeypat
                   log=logs.append)
     [r] = state["restarts"]
     assert (r["step"], r["seed"], r["reason"]) == (6, 0, "unreserved")
+    assert "merged_share" not in r  # no merge check ran
     assert state["step"] == 9 and "reserved_background" not in state
     assert sum("still not reserved" in line for line in logs) == 1
     kept = tmp_path / "a" / "attempts" / "1-seed0"

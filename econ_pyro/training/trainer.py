@@ -929,9 +929,12 @@ def _restart_config(cfg: dict, out: Path, state: dict, log) -> dict:
     for name in ("last.pt", "best.pt", "metrics.jsonl", "snapshots", "tensorboard"):
         if (out / name).exists():
             os.replace(out / name, keep / name)
-    history.append({"step": state["step"], "seed": tr["seed"], "elapsed": state["elapsed"],
-                    "reason": state.get("restart_reason", "merged"),
-                    "merged_share": state.get("merged_share"), "kept_in": str(keep)})
+    reason = state.get("restart_reason", "merged")
+    entry = {"step": state["step"], "seed": tr["seed"], "elapsed": state["elapsed"],
+             "reason": reason, "kept_in": str(keep)}
+    if reason == "merged":  # an unreserved run was not checked for a merge
+        entry["merged_share"] = state.get("merged_share")
+    history.append(entry)
     new = {**cfg, "train": {**tr, "seed": tr["seed"] + RESTART_SEED_STEP}, "restarts": history}
     if tr["max_time"] is not None:
         new["train"]["max_time"] = max(tr["max_time"] - state["elapsed"], 0.0)
