@@ -26,6 +26,15 @@ done
 wait
 econ-pyro evaluate slow-s21 --n 1000 --controlled 0 --out ev/slow-s21-90-r0.json > ev/slow-s21-90-r0.txt
 econ-pyro evaluate slow-s1021 --n 1000 --controlled 1000 --out ev/slow-s1021-90-r0.json > ev/slow-s1021-90-r0.txt
-# 3. one run on the 2 cores three ways (nothing else running)
+# 3. screen: a middle anneal (3000 steps), 1000 steps, merge check on the last checkpoint
+for s in 21 1021; do
+  econ-pyro train --preset cpu-unique --set train.seed=$s --set train.max_restarts=0 --max-steps 1000 \
+    --set train.anneal_steps=3000 --set train.standardise_latents=0 --out scr-a3000-s$s > scr-a3000-s$s.log 2>&1 &
+done
+wait
+for a in "scr-a3000-s21 21" "scr-a3000-s1021 1021"; do set -- $a
+  python "$HERE/../round17/merge_check_ckpt.py" $1/last.pt $2
+done > screen-a3000.txt
+# 4. one run on the 2 cores three ways (nothing else running)
 "$HERE/ddp_speed.sh" ddp > ddp_speed.txt
 python "$HERE/ddp_rates.py" ddp > ddp_rates.txt
