@@ -975,12 +975,17 @@ def test_restart_config_keeps_the_attempt_and_the_time_budget(tmp_path):
     (out / "last.pt").write_bytes(b"x")
     (out / "metrics.jsonl").write_text("{}\n")
     cfg = _smoke(max_time=100.0, seed=7)
-    new = _restart_config(cfg, out, {"step": 40, "elapsed": 30.0, "merged_share": 0.95},
+    merged = {"reason": "merged", "merged_share": 0.95}
+    new = _restart_config(cfg, out, {"step": 40, "elapsed": 30.0, "restart_request": merged},
                           log=lambda *_: None)
+    assert new["restarts"][0]["reason"] == "merged" and new["restarts"][0]["merged_share"] == 0.95
     assert new["train"]["seed"] == 1007 and new["train"]["max_time"] == 70.0
     assert cfg["train"]["seed"] == 7  # the caller's config is not changed
     assert not (out / "last.pt").exists() and (out / "attempts" / "1-seed7" / "last.pt").exists()
-    again = _restart_config(new, out, {"step": 40, "elapsed": 80.0}, log=lambda *_: None)
+    again = _restart_config(new, out, {"step": 40, "elapsed": 80.0,
+                                       "restart_request": {"reason": "unreserved"}},
+                            log=lambda *_: None)
+    assert again["restarts"][1]["reason"] == "unreserved"
     assert again["train"]["seed"] == 2007 and again["train"]["max_time"] == 0.0
     assert [r["seed"] for r in again["restarts"]] == [7, 1007]
 

@@ -640,10 +640,11 @@ class Trainer:
         return (tr["restart_merged_at"] is not None
                 and self.state["step"] == tr["restart_merged_at"] and self._may_restart())
 
-    def _request_restart(self, reason: str, why: str) -> None:
-        """Ask ``train`` for a fresh start with another seed after this step."""
+    def _request_restart(self, reason: str, why: str, **details) -> None:
+        """Ask ``train`` for a fresh start with another seed after this step; ``reason`` and
+        ``details`` go into the restart history (``_restart_config``)."""
         self._restart = True
-        self.state["restart_reason"] = reason
+        self.state["restart_request"] = {"reason": reason, **details}
         self.log(f"step {self.state['step']}: {why}; starting again with another seed")
 
     def _check_restart(self) -> None:
@@ -654,10 +655,9 @@ class Trainer:
         merged = check["merged_share"] >= self.tr["restart_merged_above"]
         self._log_metrics({"step": st["step"], "restart_check": {**check, "restart": merged}})
         if merged:
-            st["merged_share"] = check["merged_share"]
             self._request_restart("merged", f"expert {check['merged']} won two or more object "
                                   f"steps in {check['merged_share']:.0%} of the validation "
-                                  "scenes (a merged run)")
+                                  "scenes (a merged run)", merged_share=check["merged_share"])
 
     def _unreserved_restart_due(self) -> bool:
         tr, step = self.tr, self.state["step"]
@@ -929,12 +929,8 @@ def _restart_config(cfg: dict, out: Path, state: dict, log) -> dict:
     for name in ("last.pt", "best.pt", "metrics.jsonl", "snapshots", "tensorboard"):
         if (out / name).exists():
             os.replace(out / name, keep / name)
-    reason = state.get("restart_reason", "merged")
-    entry = {"step": state["step"], "seed": tr["seed"], "elapsed": state["elapsed"],
-             "reason": reason, "kept_in": str(keep)}
-    if reason == "merged":  # an unreserved run was not checked for a merge
-        entry["merged_share"] = state.get("merged_share")
-    history.append(entry)
+    history.append({"step": state["step"], "seed": tr["seed"], "elapsed": state["elapsed"],
+                    **state["restart_request"], "kept_in": str(keep)})
     new = {**cfg, "train": {**tr, "seed": tr["seed"] + RESTART_SEED_STEP}, "restarts": history}
     if tr["max_time"] is not None:
         new["train"]["max_time"] = max(tr["max_time"] - state["elapsed"], 0.0)
