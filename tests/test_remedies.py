@@ -913,7 +913,7 @@ def test_restart_of_a_merged_run(tmp_path, monkeypatch):
     """A run found merged at restart_merged_at (forced here) starts again with seed + 1000:
     the attempt is kept in RUN/attempts/, the history is in the state and config.json,
     and the new attempt is exactly a fresh run with that seed (its own check at the same
-    step is skipped once max_restarts is used up)."""
+    step, with max_restarts used up, only warns and records its verdict)."""
     import json
 
     _force_merge_check(monkeypatch, merged_share=1.0)
@@ -936,7 +936,12 @@ def test_restart_of_a_merged_run(tmp_path, monkeypatch):
     saved = json.loads((tmp_path / "a" / "config.json").read_text())
     assert saved["train"]["seed"] == 1000 and saved["restarts"] == state["restarts"]
     assert sum("starting again with another seed" in line for line in logs) == 1
-    assert "restart_check" not in (tmp_path / "a" / "metrics.jsonl").read_text()
+    [last] = [line for line in logs if "no restart left" in line]
+    assert "step 4" in last and "100%" in last and "max_restarts = 1" in last
+    checks = [json.loads(line)["restart_check"] for line in
+              (tmp_path / "a" / "metrics.jsonl").read_text().splitlines()
+              if "restart_check" in line]
+    assert [(c["merged_share"], c["restart"]) for c in checks] == [(1.0, False)]
     train(_smoke(seed=1000, **kw), tmp_path / "b", log=lambda *_: None)
     assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
 

@@ -636,9 +636,12 @@ class Trainer:
                 and len(self.cfg.get("restarts", [])) < self.tr["max_restarts"])
 
     def _restart_due(self) -> bool:
+        """The merge check runs at ``restart_merged_at`` also when no restart is left (its
+        verdict is then logged and recorded only; the check draws no random numbers)."""
         tr = self.tr
         return (tr["restart_merged_at"] is not None
-                and self.state["step"] == tr["restart_merged_at"] and self._may_restart())
+                and self.state["step"] == tr["restart_merged_at"]
+                and self.model_cfg.background_expert is None)
 
     def _request_restart(self, reason: str, why: str, **details) -> None:
         """Ask ``train`` for a fresh start with another seed after this step; ``reason`` and
@@ -653,11 +656,15 @@ class Trainer:
         st = self.state
         check = merge_check(self._check_decomposition()["experts"], self.model_cfg.n_experts)
         merged = check["merged_share"] >= self.tr["restart_merged_above"]
-        self._log_metrics({"step": st["step"], "restart_check": {**check, "restart": merged}})
-        if merged:
-            self._request_restart("merged", f"expert {check['merged']} won two or more object "
-                                  f"steps in {check['merged_share']:.0%} of the validation "
-                                  "scenes (a merged run)", merged_share=check["merged_share"])
+        restart = merged and self._may_restart()
+        self._log_metrics({"step": st["step"], "restart_check": {**check, "restart": restart}})
+        why = (f"expert {check['merged']} won two or more object steps in "
+               f"{check['merged_share']:.0%} of the validation scenes (a merged run)")
+        if restart:
+            self._request_restart("merged", why, merged_share=check["merged_share"])
+        elif merged:
+            self.log(f"warning: step {st['step']}: {why}; no restart left "
+                     f"(train.max_restarts = {self.tr['max_restarts']})")
 
     def _unreserved_restart_due(self) -> bool:
         tr, step = self.tr, self.state["step"]
