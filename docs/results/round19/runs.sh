@@ -45,6 +45,12 @@ train scr-hot-s13 13 --max-steps 1000 --set train.temperature_start=30000 \
   --set train.standardise_latents=0 &
 wait
 { check scr-hot-s2021/last.pt 2021; check scr-hot-s13/last.pt 13; } > screen-hot.txt
+for s in 14 22; do  # two more seeds that do not merge with the default; the trainer's own check
+  train scr-hot-s$s $s --max-steps 1000 --set train.temperature_start=30000 \
+    --set train.standardise_latents=0 &
+done
+wait
+for s in 14 22; do grep restart_check scr-hot-s$s/metrics.jsonl; done > screen-hot-good.txt
 # 6. out of distribution: cutting each proposal to its largest connected part (prototype)
 python "$HERE/ood_components.py" cpu-unique 1000 > ood_components.txt
 python "$HERE/same_class_contact.py" > same_class_contact.txt
