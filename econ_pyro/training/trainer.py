@@ -652,7 +652,7 @@ class Trainer:
 
     def _check_restart(self) -> None:
         """Ask for a fresh start if one expert wins two or more object steps in at least
-        ``restart_merged_above`` of the validation scenes."""
+        ``restart_merged_above`` of the validation scenes; with no restart left, warn."""
         st = self.state
         check = merge_check(self._check_decomposition()["experts"], self.model_cfg.n_experts)
         merged = check["merged_share"] >= self.tr["restart_merged_above"]
