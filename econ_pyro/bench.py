@@ -244,8 +244,9 @@ def _rss_mb() -> float:
 BASE = {"size": 32, "nets": "cpu", "strategy": "loop", "K": 4, "T": 4, "B": 32,
         "threads": None, "variant": "none"}
 SWEEP = [("K", [1, 2, 8]), ("T", [2, 6]), ("size", [64]), ("B", [8]), ("strategy", ["vmap"]),
-         ("variant", ["all_graphs", "channels_last", "bf16", "compile"]), ("threads", [1])]
-VARIANTS = ("none", "all_graphs", "channels_last", "bf16", "compile")
+         ("variant", ["all_graphs", "channels_last", "bf16", "channels_last+bf16", "compile"]),
+         ("threads", [1])]
+VARIANTS = ("none", "all_graphs", "channels_last", "bf16", "channels_last+bf16", "compile")
 
 
 def measure(spec: dict, reps: int = 3, device="cpu") -> dict:
@@ -256,7 +257,7 @@ def measure(spec: dict, reps: int = 3, device="cpu") -> dict:
     econ, x = _setup(spec["size"], spec["nets"], spec["strategy"], spec["K"], spec["T"],
                      spec["B"], device)
     variant = spec["variant"]
-    if variant == "channels_last":
+    if variant in ("channels_last", "channels_last+bf16"):  # the trainer's CPU layout
         econ = econ.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
     if variant == "compile":
@@ -270,7 +271,8 @@ def measure(spec: dict, reps: int = 3, device="cpu") -> dict:
             return plain_step(econ, opt, x, all_graphs_loss)
     else:
         def step():
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=variant == "bf16"):
+            with torch.autocast(device.type, dtype=torch.bfloat16,
+                                enabled=variant.endswith("bf16")):
                 return train_step(econ, opt, x)
     rss0 = _rss_mb()
     if device.type == "cuda":
@@ -411,7 +413,7 @@ def main(argv=None):
     ap.add_argument("--out", default=None, help="write results as JSON here")
     ap.add_argument("--sweep", action="store_true",
                     help="one-axis-at-a-time sweep (K, T, size, batch, strategy, all-graphs, "
-                         "channels_last, bf16, compile, threads) for the --nets given, each "
+                         "channels_last, bf16, both, compile, threads) for the --nets given, each "
                          "configuration in its own process; plus decompose images/s")
     ap.add_argument("--decompose", nargs="+", default=[], metavar="MODEL",
                     help="also time decompose (512 scenes, batch 64, --reps times) of these "

@@ -85,3 +85,31 @@ def test_bench_times_the_step_in_the_trainers_memory_format(monkeypatch, channel
     assert row["channels_last"] is (channels_last is None)
     assert w.is_contiguous(memory_format=torch.channels_last) is (channels_last is None)
     assert w.is_contiguous() is (channels_last is False)
+
+
+@pytest.mark.parametrize("variant, layout, bf16", [("channels_last", True, False),
+                                                   ("bf16", False, True),
+                                                   ("channels_last+bf16", True, True)])
+def test_sweep_variants_set_layout_and_autocast(monkeypatch, variant, layout, bf16):
+    """The combined variant times the step as the trainer runs it with train.autocast=bf16:
+    channels_last weights (the CPU default) and bfloat16 autocast."""
+    from econ_pyro import bench
+
+    built, autocasts = [], []
+    real_setup, real_autocast = bench._setup, torch.autocast
+
+    def setup(*args):
+        econ, x = real_setup(*args)
+        built.append(econ)
+        return econ, x
+
+    def autocast(*args, **kw):
+        autocasts.append(kw.get("enabled", True))
+        return real_autocast(*args, **kw)
+    monkeypatch.setattr(bench, "_setup", setup)
+    monkeypatch.setattr(bench.torch, "autocast", autocast)
+    spec = {**BASE, "size": 16, "K": 2, "T": 2, "B": 2, "threads": 1, "variant": variant}
+    assert bench.measure(spec, reps=1)["s_per_step"] > 0
+    w = built[0].experts.experts[0].attention.down[0][0].weight
+    assert w.is_contiguous(memory_format=torch.channels_last) is layout
+    assert autocasts and set(autocasts) == {bf16}
