@@ -113,3 +113,38 @@ def test_sweep_variants_set_layout_and_autocast(monkeypatch, variant, layout, bf
     w = built[0].experts.experts[0].attention.down[0][0].weight
     assert w.is_contiguous(memory_format=torch.channels_last) is layout
     assert autocasts and set(autocasts) == {bf16}
+
+
+def test_sweep_compares_bf16_rows_with_the_bf16_matmul(monkeypatch):
+    """A bf16 step's GFLOP/s is read against the bf16 matmul figure, an fp32 step's against
+    the fp32 one; the fp32 fraction is kept for every row."""
+    import json
+    import subprocess
+
+    from econ_pyro import bench
+
+    monkeypatch.setattr(bench, "matmul_gflops",
+                        lambda dev, dtype=torch.float32, **kw: 400.0 if dtype == torch.bfloat16
+                        else 100.0)
+    monkeypatch.setattr(bench, "conv_gflops", lambda dev: 50.0)
+    monkeypatch.setattr(bench, "decompose_rate", lambda *a, **kw: 1.0)
+    monkeypatch.setattr(bench, "grouped_conv_rates", lambda: [])
+    monkeypatch.setattr(bench, "sweep_specs", lambda nets: [
+        {**BASE, "variant": "channels_last"}, {**BASE, "variant": "channels_last+bf16"}])
+
+    real_run = subprocess.run
+
+    def run(cmd, **kw):
+        if "--one" not in cmd:  # e.g. lscpu for the machine's description
+            return real_run(cmd, **kw)
+        spec = json.loads(cmd[cmd.index("--one") + 1])
+        row = {**spec, "threads": 2, "s_per_step": 1.0, "images_per_s": 32.0,
+               "gflop_per_step": 80.0, "gflops_achieved": 80.0, "rss_before_mb": 1.0,
+               "peak_rss_mb": 2.0}
+        return subprocess.CompletedProcess(cmd, 0, json.dumps(row) + "\n", "")
+    monkeypatch.setattr(bench.subprocess, "run", run)
+    res = bench.run_sweep(["cpu"], reps=1, device="cpu")
+    fp32, bf16 = res["results"]
+    assert res["matmul_gflops_bf16"] == 400.0
+    assert fp32["fraction_of_matmul_peak"] == fp32["fraction_of_fp32_matmul_peak"] == 0.8
+    assert bf16["fraction_of_matmul_peak"] == 0.2 and bf16["fraction_of_fp32_matmul_peak"] == 0.8
