@@ -36,3 +36,7 @@ done
 for r in hot-s13 hot-s22 hot-s14 hot-s2021; do grep -h restart_check $r/metrics.jsonl | sed "s/^/$r /"
 done > merge_check_1000.txt
 python "$HERE/time_to_target.py" hot-s13 hot-s22 hot-s14 hot-s2021 > time_to_target.txt
+# 4. control: the default (no hot start) on seed 14 on this machine, alone, two threads, to
+#    step 1700 (past the hot start's merge at 1000-1600)
+OMP_NUM_THREADS=2 econ-pyro train --preset cpu-unique --set train.seed=14 --set train.max_restarts=0 \
+  --set train.standardise_latents=0 --max-steps 1700 --out scr-def-s14 > scr-def-s14.log 2>&1
