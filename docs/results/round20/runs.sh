@@ -40,3 +40,10 @@ python "$HERE/time_to_target.py" hot-s13 hot-s22 hot-s14 hot-s2021 > time_to_tar
 #    step 1700 (past the hot start's merge at 1000-1600)
 OMP_NUM_THREADS=2 econ-pyro train --preset cpu-unique --set train.seed=14 --set train.max_restarts=0 \
   --set train.standardise_latents=0 --max-steps 1700 --out scr-def-s14 > scr-def-s14.log 2>&1
+#    (stopped at step 1212, merged); then the default on seeds 13 and 22, side by side, to 1000
+for s in 13 22; do
+  train scr-def-s$s $s --set train.standardise_latents=0 --max-steps 1000 &
+done
+wait
+for r in scr-def-s13 scr-def-s22; do grep -h restart_check $r/metrics.jsonl | sed "s/^/$r (default) /"
+done >> merge_check_1000.txt
