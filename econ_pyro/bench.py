@@ -250,6 +250,11 @@ SWEEP = [("K", [1, 2, 8]), ("T", [2, 6]), ("size", [64]), ("B", [8]), ("strategy
 VARIANTS = ("none", "all_graphs", "channels_last", "bf16", "channels_last+bf16", "compile")
 
 
+def variant_parts(variant: str) -> set[str]:
+    """The changes a sweep variant makes ("channels_last+bf16" -> both)."""
+    return set(variant.split("+"))
+
+
 def measure(spec: dict, reps: int = 3, device="cpu") -> dict:
     """One sweep configuration (run in a fresh process by ``--sweep``)."""
     device = torch.device(device)
@@ -257,8 +262,8 @@ def measure(spec: dict, reps: int = 3, device="cpu") -> dict:
         torch.set_num_threads(spec["threads"])
     econ, x = _setup(spec["size"], spec["nets"], spec["strategy"], spec["K"], spec["T"],
                      spec["B"], device)
-    variant = spec["variant"]
-    if variant in ("channels_last", "channels_last+bf16"):  # the trainer's CPU layout
+    variant, parts = spec["variant"], variant_parts(spec["variant"])
+    if "channels_last" in parts:  # the trainer's CPU layout
         econ = econ.to(memory_format=torch.channels_last)
         x = x.contiguous(memory_format=torch.channels_last)
     if variant == "compile":
@@ -273,7 +278,7 @@ def measure(spec: dict, reps: int = 3, device="cpu") -> dict:
     else:
         def step():
             with torch.autocast(device.type, dtype=torch.bfloat16,
-                                enabled=variant.endswith("bf16")):
+                                enabled="bf16" in parts):
                 return train_step(econ, opt, x)
     rss0 = _rss_mb()
     if device.type == "cuda":
@@ -376,7 +381,7 @@ def run_sweep(nets_list, reps, device, out=None) -> dict:
             print(f"{spec}: failed: {proc.stderr.strip().splitlines()[-1:]}")
             continue
         r = json.loads(proc.stdout.strip().splitlines()[-1])
-        bf16 = r["variant"].endswith("bf16")
+        bf16 = "bf16" in variant_parts(r["variant"])
         r["fraction_of_fp32_matmul_peak"] = r["gflops_achieved"] / peak
         r["fraction_of_matmul_peak"] = r["gflops_achieved"] / (peak_bf16 if bf16 else peak)
         r["fraction_of_conv_peak"] = r["gflops_achieved"] / conv

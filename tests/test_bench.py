@@ -65,23 +65,31 @@ def test_interleaved_timing_runs_each_function_in_turn(monkeypatch):
     assert out["a"] == out["b"] == 1 and out["paired"] == {"a": 1.0, "b": 1.0}
 
 
-@pytest.mark.parametrize("channels_last", [None, False])
-def test_bench_times_the_step_in_the_trainers_memory_format(monkeypatch, channels_last):
-    """By default the CPU step is timed with the weights in channels_last, as the trainer
-    runs it (train.channels_last); --contiguous keeps the contiguous format."""
+@pytest.fixture
+def first_weight(monkeypatch):
+    """Records the models the benchmark builds; returns a function giving the first
+    convolution weight of the first one (its memory format is the nets')."""
     from econ_pyro import bench
 
-    built = []
+    built, real_setup = [], bench._setup
 
     def setup(*args):
         econ, x = real_setup(*args)
         built.append(econ)
         return econ, x
-    real_setup = bench._setup
     monkeypatch.setattr(bench, "_setup", setup)
+    return lambda: built[0].experts.experts[0].attention.down[0][0].weight
+
+
+@pytest.mark.parametrize("channels_last", [None, False])
+def test_bench_times_the_step_in_the_trainers_memory_format(first_weight, channels_last):
+    """By default the CPU step is timed with the weights in channels_last, as the trainer
+    runs it (train.channels_last); --contiguous keeps the contiguous format."""
+    from econ_pyro import bench
+
     row = bench.bench_one(16, "cpu", "loop", 2, 2, 2, 1, torch.device("cpu"),
                            channels_last=channels_last)
-    w = built[0].experts.experts[0].attention.down[0][0].weight
+    w = first_weight()
     assert row["channels_last"] is (channels_last is None)
     assert w.is_contiguous(memory_format=torch.channels_last) is (channels_last is None)
     assert w.is_contiguous() is (channels_last is False)
@@ -90,27 +98,21 @@ def test_bench_times_the_step_in_the_trainers_memory_format(monkeypatch, channel
 @pytest.mark.parametrize("variant, layout, bf16", [("channels_last", True, False),
                                                    ("bf16", False, True),
                                                    ("channels_last+bf16", True, True)])
-def test_sweep_variants_set_layout_and_autocast(monkeypatch, variant, layout, bf16):
+def test_sweep_variants_set_layout_and_autocast(monkeypatch, first_weight, variant, layout,
+                                                bf16):
     """The combined variant times the step as the trainer runs it with train.autocast=bf16:
     channels_last weights (the CPU default) and bfloat16 autocast."""
     from econ_pyro import bench
 
-    built, autocasts = [], []
-    real_setup, real_autocast = bench._setup, torch.autocast
-
-    def setup(*args):
-        econ, x = real_setup(*args)
-        built.append(econ)
-        return econ, x
+    autocasts, real_autocast = [], torch.autocast
 
     def autocast(*args, **kw):
         autocasts.append(kw.get("enabled", True))
         return real_autocast(*args, **kw)
-    monkeypatch.setattr(bench, "_setup", setup)
     monkeypatch.setattr(bench.torch, "autocast", autocast)
     spec = {**BASE, "size": 16, "K": 2, "T": 2, "B": 2, "threads": 1, "variant": variant}
     assert bench.measure(spec, reps=1)["s_per_step"] > 0
-    w = built[0].experts.experts[0].attention.down[0][0].weight
+    w = first_weight()
     assert w.is_contiguous(memory_format=torch.channels_last) is layout
     assert autocasts and set(autocasts) == {bf16}
 

@@ -10,31 +10,32 @@ train() {  # train OUT SEED [--set ...]: the default preset without restarts
   econ-pyro train --preset cpu-unique --set train.seed=$seed --set train.max_restarts=0 "$@" \
     --out $out > $out.log 2>&1
 }
+hot_pair() {  # hot_pair SEED SEED: the hot start to the end, side by side, then 1000 scenes each
+  for s in "$@"; do train hot-s$s $s --set train.temperature_start=30000 & done
+  wait
+  for s in "$@"; do
+    econ-pyro evaluate hot-s$s --n 1000 --controlled 1000 --out ev/hot-s$s-r0.json \
+      > ev/hot-s$s-r0.txt
+  done
+}
+merge_checks() {  # merge_checks LABEL RUN...: each run's step-1000 merge check, one line each
+  local label=$1; shift
+  for r in "$@"; do grep -h restart_check $r/metrics.jsonl | sed "s/^/$r$label /"; done
+}
 # 0. the benchmark sweep, nothing else running
 OMP_NUM_THREADS= econ-pyro bench --sweep --nets cpu --reps 3 --out bench-sweep-s20.json \
   > bench-sweep-s20.txt
 # 1. the hot start (tau 30000 -> 300 over the default's 2000 steps) to the end on two seeds
 #    that specialise with the default (13: round 14; 22: round 19's screen)
-train hot-s13 13 --set train.temperature_start=30000 &
-train hot-s22 22 --set train.temperature_start=30000 &
-wait
-for r in hot-s13 hot-s22; do
-  econ-pyro evaluate $r --n 1000 --controlled 1000 --out ev/$r-r0.json > ev/$r-r0.txt
-done
+hot_pair 13 22
 # 2. the sweep again with both net sizes and the channels_last+bf16 variant; the bf16 matmul
 OMP_NUM_THREADS= econ-pyro bench --sweep --nets cpu paper --reps 3 --out bench-sweep2-s20.json \
   > bench-sweep2-s20.txt
 OMP_NUM_THREADS= python "$HERE/matmul_bf16.py"
 # 3. the hot start on seed 14 (specialised with the default; screen 0.82) and 2021 (merged
 #    with the default; screen 0.80); .ci/run from a fresh clone beside them for 30 min
-train hot-s14 14 --set train.temperature_start=30000 &
-train hot-s2021 2021 --set train.temperature_start=30000 &
-wait
-for r in hot-s14 hot-s2021; do
-  econ-pyro evaluate $r --n 1000 --controlled 1000 --out ev/$r-r0.json > ev/$r-r0.txt
-done
-for r in hot-s13 hot-s22 hot-s14 hot-s2021; do grep -h restart_check $r/metrics.jsonl | sed "s/^/$r /"
-done > merge_check_1000.txt
+hot_pair 14 2021
+merge_checks "" hot-s13 hot-s22 hot-s14 hot-s2021 > merge_check_1000.txt
 python "$HERE/time_to_target.py" hot-s13 hot-s22 hot-s14 hot-s2021 > time_to_target.txt
 # 4. control: the default (no hot start) on seed 14 on this machine, alone, two threads, to
 #    step 1700 (past the hot start's merge at 1000-1600)
@@ -45,5 +46,4 @@ for s in 13 22; do
   train scr-def-s$s $s --set train.standardise_latents=0 --max-steps 1000 &
 done
 wait
-for r in scr-def-s13 scr-def-s22; do grep -h restart_check $r/metrics.jsonl | sed "s/^/$r (default) /"
-done >> merge_check_1000.txt
+merge_checks " (default)" scr-def-s14 scr-def-s13 scr-def-s22 >> merge_check_1000.txt
