@@ -946,6 +946,56 @@ def test_restart_of_a_merged_run(tmp_path, monkeypatch):
     assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
 
 
+@pytest.mark.parametrize("until", [None, 9])
+def test_merge_check_window(tmp_path, monkeypatch, until):
+    """restart_merged_until: the merge check also runs at the evaluation steps after
+    restart_merged_at up to that step, so a merge that forms after the first check (forced
+    here: unmerged at step 3, merged from step 6 on) restarts the run instead of being
+    reserved at the same step; the new attempt is exactly a fresh run with seed + 1000, whose
+    checks stop at its reservation.  Without the window the run reserves in the merged state."""
+    import json
+
+    from econ_pyro.training import remedies
+
+    calls = []
+
+    def fake(experts, k):  # the merge check, as the trainer sees it, call by call
+        calls.append(len(calls))
+        return {**remedies.merge_check(experts, k), "merged": 1,
+                "merged_share": 0.5 if len(calls) == 1 else 1.0}
+
+    monkeypatch.setattr(trainer_mod, "merge_check", fake)
+    kw = dict(max_steps=12, eval_every=3, log_every=3, reserve_background_at=6,
+              reserve_background_spare_below=1.0)  # (guarded: tried at eval steps only)
+    logs = []
+    state = train(_smoke(restart_merged_at=3, restart_merged_until=until, max_restarts=1, **kw),
+                  tmp_path / "a", log=logs.append)
+    checks = [{"step": r["step"], **r["restart_check"]}
+              for r in map(json.loads, (tmp_path / "a" / "metrics.jsonl").read_text()
+                           .splitlines()) if "restart_check" in r]
+    if until is None:  # one check (step 3, unmerged); reserved at 6 in the merged state
+        assert "restarts" not in state and state["reserved_background"]["step"] == 6
+        assert [(c["step"], c["restart"]) for c in checks] == [(3, False)]
+        assert sum("reserved in a merged run" in line for line in logs) == 1
+        return
+    [r] = state["restarts"]
+    assert (r["step"], r["seed"], r["reason"], r["merged_share"]) == (6, 0, "merged", 1.0)
+    kept = tmp_path / "a" / "attempts" / "1-seed0"
+    abandoned = [json.loads(line) for line in (kept / "metrics.jsonl").read_text().splitlines()]
+    assert [c["restart_check"]["restart"] for c in abandoned if "restart_check" in c] \
+        == [False, True]
+    assert not any("reservation_check" in c for c in abandoned)  # nothing reserved at 6
+    assert "reserved_background" not in torch.load(kept / "last.pt",
+                                                   weights_only=True)["state"]
+    # the new attempt: checked at 3 and 6 (no restart left: recorded only), reserved at 6
+    # after the check, then no further check
+    assert [(c["step"], c["merged_share"], c["restart"]) for c in checks] \
+        == [(3, 1.0, False), (6, 1.0, False)]
+    assert state["reserved_background"]["step"] == 6 and state["step"] == 12
+    train(_smoke(seed=1000, **kw), tmp_path / "b", log=lambda *_: None)
+    assert _losses(tmp_path / "a") == _losses(tmp_path / "b")
+
+
 @pytest.mark.parametrize("share,warned", [(1.0, True), (0.5, False)])
 def test_reservation_in_a_merged_run_is_flagged(tmp_path, monkeypatch, share, warned):
     """A background reserved while one expert wins two or more object steps in at least
@@ -1026,7 +1076,8 @@ def test_restart_of_a_run_that_never_reserves_its_background(tmp_path, monkeypat
 
 @pytest.mark.parametrize("key,value", [("restart_merged_at", 0), ("restart_merged_at", "1000"),
                                        ("max_restarts", -1), ("restart_merged_above", 2),
-                                       ("restart_unreserved_at", 0)])
+                                       ("restart_unreserved_at", 0),
+                                       ("restart_merged_until", 0)])
 def test_bad_restart_options(key, value):
     from econ_pyro.training.config import validate
 
@@ -1034,6 +1085,9 @@ def test_bad_restart_options(key, value):
         validate(_smoke(**{key: value}))
     with pytest.raises(ConfigError, match="restart_unreserved_at needs"):
         validate(_smoke(restart_unreserved_at=100))
+    for at in (None, 100):  # a window needs its start before it
+        with pytest.raises(ConfigError, match="restart_merged_until needs"):
+            validate(_smoke(restart_merged_at=at, restart_merged_until=100))
 
 
 def test_deterministic_after_the_reservation(tmp_path, monkeypatch):

@@ -210,6 +210,12 @@ def validate(cfg: dict) -> ECONConfig:
     _count(tr, "split_merged_exclusive", 0, "a number of steps >= 0")
     if tr["restart_merged_at"] is not None and model.n_experts < 2:
         raise ConfigError("train.restart_merged_at needs at least 2 experts")
+    until = tr["restart_merged_until"]
+    _count(tr, "restart_merged_until", 1, "a step >= 1", nullable=True)
+    if until is not None and (tr["restart_merged_at"] is None
+                              or until <= tr["restart_merged_at"]):
+        raise ConfigError("train.restart_merged_until needs train.restart_merged_at before it, "
+                          f"got restart_merged_at {tr['restart_merged_at']!r}, until {until!r}")
     if tr["restart_unreserved_at"] is not None and tr["reserve_background_at"] is None:
         raise ConfigError("train.restart_unreserved_at needs train.reserve_background_at")
     if tr["split_merged_from"] is not None and model.n_experts < 3:

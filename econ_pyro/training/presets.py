@@ -87,6 +87,11 @@ TRAIN_DEFAULTS = {
     # restart_merged_above of the validation scenes, the run starts again from scratch with
     # seed + 1000 (the attempt is kept in RUN/attempts/); at most max_restarts times
     "restart_merged_at": None,
+    # ... and again at every evaluation step after it up to this step (null: at
+    # restart_merged_at only), as long as the background is not reserved: a merge that forms
+    # after restart_merged_at (round 20's hot-start seeds 14 and 2021, steps 1000-1600) is
+    # restarted instead of reserved; at a step where it asks for a restart nothing is reserved
+    "restart_merged_until": None,
     "restart_merged_above": 0.9,
     "max_restarts": 2,
     # restart a background-first run (label-free): from this step on (null: never), at

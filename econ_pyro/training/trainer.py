@@ -270,7 +270,7 @@ class Trainer:
         self.device = _device(tr["device"])
         self.dist = Distributed(self.device)
         self.log = log if self.dist.main else (lambda *a, **k: None)
-        for key in ("restart_merged_at", "restart_unreserved_at"):
+        for key in ("restart_merged_at", "restart_merged_until", "restart_unreserved_at"):
             if self.dist.world > 1 and tr[key] is not None:  # (cpu-unique sets one)
                 self.log(f"warning: train.{key} is not supported with torchrun (a restart "
                          "needs one process per run); off for this run")
@@ -455,10 +455,10 @@ class Trainer:
                     self._split_merged()
                 if self._restart_due():
                     self._check_restart()
-                if self._reservation_due():
-                    self._reserve_background()
-                if self._unreserved_restart_due():  # after the reservation's last chance
-                    self._restart_unreserved()
+                if self._reservation_due() and not self._restart:  # (a merged run that
+                    self._reserve_background()  # starts again reserves nothing)
+                if self._unreserved_restart_due() and not self._restart:  # after the
+                    self._restart_unreserved()  # reservation's last chance
                 if st["step"] % tr["log_every"] == 0 and n_acc:
                     dt = time.perf_counter() - t_log
                     rec = {"step": st["step"], "loss": acc["loss"] / n_acc,
@@ -636,12 +636,15 @@ class Trainer:
                 and len(self.cfg.get("restarts", [])) < self.tr["max_restarts"])
 
     def _restart_due(self) -> bool:
-        """The merge check runs at ``restart_merged_at`` also when no restart is left (its
-        verdict is then logged and recorded only; the check draws no random numbers)."""
-        tr = self.tr
-        return (tr["restart_merged_at"] is not None
-                and self.state["step"] == tr["restart_merged_at"]
-                and self.model_cfg.background_expert is None)
+        """The merge check runs at ``restart_merged_at`` and, up to ``restart_merged_until``,
+        at every evaluation step after it, until the background is reserved; also when no
+        restart is left (its verdict is then logged and recorded only; the check draws no
+        random numbers)."""
+        tr, step = self.tr, self.state["step"]
+        at, until = tr["restart_merged_at"], tr["restart_merged_until"]
+        return (at is not None and self.model_cfg.background_expert is None
+                and (step == at or (until is not None and at < step <= until
+                                    and step % tr["eval_every"] == 0)))
 
     def _request_restart(self, reason: str, why: str, **details) -> None:
         """Ask ``train`` for a fresh start with another seed after this step; ``reason`` and
