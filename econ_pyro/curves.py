@@ -15,29 +15,47 @@ COLUMNS = ("fg_ari", "purity", "distinct_experts", "depth_order_accuracy",
            "background_last", "amodal_iou_occluded", "dead_experts")
 
 
+def restarts(run) -> list[dict]:
+    """The run's abandoned attempts (``train.restart_merged_at`` / ``restart_unreserved_at``),
+    oldest first, from its config.json: step, seed, elapsed seconds, reason, ..."""
+    path = Path(run) / "config.json"
+    return json.loads(path.read_text()).get("restarts", []) if path.is_file() else []
+
+
 def history(run) -> list[dict]:
-    """One record per evaluation: step, minutes, validation loss and dashboard metrics."""
+    """One record per evaluation of the run's current attempt: step, minutes, validation
+    loss and dashboard metrics.  Minutes count from the start of the run, so after a restart
+    they include the abandoned attempts' training time; steps are the attempt's."""
     path = Path(run) / "metrics.jsonl"
     if not path.is_file():
         raise ConfigError(f"{run} has no metrics.jsonl (not a run folder?)")
+    before = sum(r["elapsed"] for r in restarts(run))
     rows = []
     for line in path.read_text().splitlines():
         rec = json.loads(line)
         if "val_loss" not in rec:
             continue
-        rows.append({"step": rec["step"], "minutes": rec["elapsed"] / 60,
+        rows.append({"step": rec["step"], "minutes": (rec["elapsed"] + before) / 60,
                      "val_loss": rec["val_loss"], **rec.get("dashboard", {})})
     return rows
 
 
-def first_reaching(rows: list[dict], purity: float = 0.9, fg_ari: float = 0.9,
-                   distinct: bool = True) -> dict | None:
-    """The first evaluation meeting the targets (distinct experts, purity, FG-ARI)."""
-    for r in rows:
-        if r.get("purity", 0) >= purity and r.get("fg_ari", 0) >= fg_ari and \
-                (r.get("distinct_experts") or not distinct):
-            return r
-    return None
+def meets(r: dict, purity: float = 0.9, fg_ari: float = 0.9, distinct: bool = True) -> bool:
+    """Whether an evaluation meets the targets (distinct experts, purity, FG-ARI)."""
+    return (r.get("purity", 0) >= purity and r.get("fg_ari", 0) >= fg_ari
+            and bool(r.get("distinct_experts") or not distinct))
+
+
+def first_reaching(rows: list[dict], **targets) -> dict | None:
+    """The first evaluation meeting the targets (``meets``), or None."""
+    return next((r for r in rows if meets(r, **targets)), None)
+
+
+def held_after(rows: list[dict], first: dict, **targets) -> tuple[int, int]:
+    """Of the evaluations from ``first`` on, how many meet the targets, and how many there
+    are: a run that met them once may lose them again."""
+    later = rows[rows.index(first):]
+    return sum(meets(r, **targets) for r in later), len(later)
 
 
 def format_history(rows: list[dict], every: int = 1) -> str:

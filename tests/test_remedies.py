@@ -935,6 +935,11 @@ def test_restart_of_a_merged_run(tmp_path, monkeypatch):
                .splitlines())
     saved = json.loads((tmp_path / "a" / "config.json").read_text())
     assert saved["train"]["seed"] == 1000 and saved["restarts"] == state["restarts"]
+    # the curves count the abandoned attempt's time (econ-pyro curves)
+    from econ_pyro import curves
+
+    first = curves.history(tmp_path / "a")[0]
+    assert first["step"] == 4 and first["minutes"] * 60 > r["elapsed"]
     assert sum("starting again with another seed" in line for line in logs) == 1
     [last] = [line for line in logs if "no restart left" in line]
     assert "step 4" in last and "100%" in last and "max_restarts = 1" in last

@@ -86,7 +86,8 @@ def bench(args):
               help="Also plot the curves of all RUNS into this PNG.")
 def curves(runs, every, plot_path):
     """Dashboard metrics of training runs against minutes and steps (from metrics.jsonl),
-    and the first evaluation with distinct experts, purity >= 0.9 and FG-ARI >= 0.9."""
+    and the first evaluation with distinct experts, purity >= 0.9 and FG-ARI >= 0.9.  After
+    a restart the steps are the last attempt's and the minutes count from the run's start."""
     from .. import curves as c
 
     try:
@@ -95,11 +96,18 @@ def curves(runs, every, plot_path):
         raise click.ClickException(str(e)) from None
     for run, rows in hist.items():
         click.echo(f"== {run}")
+        for r in c.restarts(run):
+            click.echo(f"restarted: seed {r['seed']} abandoned at step {r['step']} "
+                       f"({r['elapsed'] / 60:.1f} min, {r.get('reason', '?')})")
         click.echo(c.format_history(rows, every))
         hit = c.first_reaching(rows)
-        click.echo("targets (distinct, purity >= 0.9, FG-ARI >= 0.9): " +
-                   (f"first met at step {hit['step']}, {hit['minutes']:.1f} min" if hit
-                    else "not met"))
+        if hit is None:
+            click.echo("targets (distinct, purity >= 0.9, FG-ARI >= 0.9): not met")
+            continue
+        held, n = c.held_after(rows, hit)
+        click.echo(f"targets (distinct, purity >= 0.9, FG-ARI >= 0.9): first met at step "
+                   f"{hit['step']}, {hit['minutes']:.1f} min; met at {held} of the {n} "
+                   "evaluations from there on")
     if plot_path:
         click.echo(f"wrote {c.plot(hist, plot_path)}")
 
