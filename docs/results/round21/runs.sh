@@ -19,3 +19,14 @@ for s in 14 2021; do
 done
 wait
 evaluate win-s14 win-s2021
+# 2. the default preset with the same window (restart_merged_until 3000) on two fresh seeds,
+#    side by side, .ci/run from a fresh clone beside them for its first ~25 min
+for s in 25 26; do
+  econ-pyro train --preset cpu-unique --set train.seed=$s --set train.restart_merged_until=3000 \
+    --out def-s$s > def-s$s.log 2>&1 &
+done
+wait
+evaluate def-s25 def-s26
+# the first evaluation with #7's numbers, in minutes since the run began (restarts included)
+econ-pyro curves win-s14 win-s2021 def-s25 def-s26 --every 10 > curves.txt
+python "$HERE/merge_checks.py" win-s14 win-s2021 def-s25 def-s26 > merge_checks.txt
