@@ -962,12 +962,11 @@ def test_merge_check_window(tmp_path, monkeypatch, until):
 
     from econ_pyro.training import remedies
 
-    calls = []
+    shares = iter([0.5])  # the first check unmerged, every later one merged
 
-    def fake(experts, k):  # the merge check, as the trainer sees it, call by call
-        calls.append(len(calls))
+    def fake(experts, k):  # the merge check, as the trainer sees it
         return {**remedies.merge_check(experts, k), "merged": 1,
-                "merged_share": 0.5 if len(calls) == 1 else 1.0}
+                "merged_share": next(shares, 1.0)}
 
     monkeypatch.setattr(trainer_mod, "merge_check", fake)
     kw = dict(max_steps=12, eval_every=3, log_every=3, reserve_background_at=6,

@@ -455,10 +455,10 @@ class Trainer:
                     self._split_merged()
                 if self._restart_due():
                     self._check_restart()
-                if self._reservation_due() and not self._restart:  # (a merged run that
-                    self._reserve_background()  # starts again reserves nothing)
-                if self._unreserved_restart_due() and not self._restart:  # after the
-                    self._restart_unreserved()  # reservation's last chance
+                if self._reservation_due():
+                    self._reserve_background()
+                if self._unreserved_restart_due():  # after the reservation's last chance
+                    self._restart_unreserved()
                 if st["step"] % tr["log_every"] == 0 and n_acc:
                     dt = time.perf_counter() - t_log
                     rec = {"step": st["step"], "loss": acc["loss"] / n_acc,
@@ -606,10 +606,11 @@ class Trainer:
 
     def _reservation_due(self) -> bool:
         """Try the reservation now?  From ``reserve_background_at`` on, until it happens:
-        at every step, or with a guard at evaluation steps only."""
+        at every step, or with a guard at evaluation steps only; never in an attempt about
+        to start again (a merged run reserves nothing)."""
         tr, step = self.tr, self.state["step"]
         return (tr["reserve_background_at"] is not None and step >= tr["reserve_background_at"]
-                and self.model_cfg.background_expert is None
+                and self.model_cfg.background_expert is None and not self._restart
                 and (not self._reservation_guarded() or step % tr["eval_every"] == 0))
 
     def _check_decomposition(self) -> dict:
@@ -631,8 +632,9 @@ class Trainer:
                      >= tr["split_merged_every"]))
 
     def _may_restart(self) -> bool:
-        """A restart is still possible: no background reserved, restarts left."""
-        return (self.model_cfg.background_expert is None
+        """A restart is still possible: no background reserved, none asked for yet, restarts
+        left."""
+        return (self.model_cfg.background_expert is None and not self._restart
                 and len(self.cfg.get("restarts", [])) < self.tr["max_restarts"])
 
     def _restart_due(self) -> bool:
