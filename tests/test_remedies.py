@@ -706,6 +706,7 @@ def test_exclusive_competition_after_the_reservation(tmp_path):
 @pytest.mark.parametrize("key,value", [("reserve_background_last_largest", 0.0),
                                        ("reserve_background_last_largest", 1.5),
                                        ("reserve_background_spare_below", "half"),
+                                       ("reserve_background_merged_below", 0),
                                        ("reserve_background_temperature", 0),
                                        ("revive_after_reservation", "yes"),
                                        ("reserve_background_exclusive", 1)])
@@ -1014,6 +1015,30 @@ def test_reservation_in_a_merged_run_is_flagged(tmp_path, monkeypatch, share, wa
     assert len(flagged) == int(warned)
     if warned:
         assert "expert 3" in flagged[0] and "100%" in flagged[0]
+
+
+@pytest.mark.parametrize("share,reserved_at", [(0.95, None), (0.7, None), (0.69, 10)])
+def test_guarded_reservation_waits_while_merged(tmp_path, monkeypatch, share, reserved_at):
+    """reserve_background_merged_below = 0.7: the reservation waits at every evaluation
+    step while one expert wins two or more object steps in >= 70 % of the validation scenes
+    (forced here), each check logged with that share; under it the run reserves at the
+    first evaluation step.  The other guards pass (spare_below 1.0)."""
+    _force_merge_check(monkeypatch, merged=2, merged_share=share)
+    logs = []
+    state = train(_smoke(max_steps=20, eval_every=10, reserve_background_at=5,
+                         reserve_background_spare_below=1.0,
+                         reserve_background_merged_below=0.7), tmp_path / "r", log=logs.append)
+    checks = _records(tmp_path / "r", "reservation_check")
+    assert all(c["merged_share"] == share for c in checks)
+    if reserved_at is None:
+        assert "reserved_background" not in state
+        assert [(c["step"], c["passed"]) for c in checks] == [(10, False), (20, False)]
+        waits = [line for line in logs if "background reservation waits" in line]
+        assert len(waits) == 2 and f"expert 2 won two or more object steps in {share:.0%}" \
+            in waits[0] and "needs < 0.7" in waits[0]
+    else:
+        assert state["reserved_background"]["step"] == reserved_at
+        assert [(c["step"], c["passed"]) for c in checks] == [(10, True)]
 
 
 def test_restart_check_below_threshold_changes_nothing(tmp_path, monkeypatch):

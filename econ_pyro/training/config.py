@@ -198,7 +198,8 @@ def validate(cfg: dict) -> ECONConfig:
     if lr is not None and (not isinstance(lr, int | float) or lr <= 0):
         raise ConfigError(f"train.reserve_background_lr must be a positive number or null, "
                           f"got {lr!r}")
-    for key in ("reserve_background_last_largest", "reserve_background_spare_below"):
+    for key in ("reserve_background_last_largest", "reserve_background_spare_below",
+                "reserve_background_merged_below"):
         _share(tr, key, nullable=True)
     for key in ("split_merged_above", "restart_merged_above"):
         _share(tr, key)

@@ -69,6 +69,10 @@ TRAIN_DEFAULTS = {
     "reserve_background_last_largest": None,
     # ... and the spare expert won under this share of the object steps (t > 1)
     "reserve_background_spare_below": None,
+    # ... and no expert wins two or more object steps in this share of the validation
+    # scenes or more (merge_check; a reservation made in a merged run has never recovered:
+    # round 20's hot-start seeds 14 and 2021, round 21's seed 1014); the run waits instead
+    "reserve_background_merged_below": None,
     # split a merged expert (a deviation, label-free): from this step on (null: never) and
     # until the background reservation, at evaluation steps, when one expert wins two or
     # more object steps (t > 1) in at least split_merged_above of the validation scenes,

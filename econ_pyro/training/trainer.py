@@ -601,8 +601,8 @@ class Trainer:
         return bool(self.state.get("reserved_background"))
 
     def _reservation_guarded(self) -> bool:
-        return (self.tr["reserve_background_last_largest"] is not None
-                or self.tr["reserve_background_spare_below"] is not None)
+        return any(self.tr[f"reserve_background_{key}"] is not None
+                   for key in ("last_largest", "spare_below", "merged_below"))
 
     def _reservation_due(self) -> bool:
         """Try the reservation now?  From ``reserve_background_at`` on, until it happens:
@@ -722,29 +722,33 @@ class Trainer:
         ``reserve_background_lr``.  With ``reserve_background_copy`` that expert first
         becomes a copy of the expert that won most last steps (its weights; its Adam
         state restarts).  With a guard (``reserve_background_last_largest``,
-        ``reserve_background_spare_below``) nothing happens until the validation
-        scenes pass it: the check needs no labels."""
+        ``reserve_background_spare_below``, ``reserve_background_merged_below``) nothing
+        happens until the validation scenes pass it: the check needs no labels."""
         tr, st, K = self.tr, self.state, self.model_cfg.n_experts
         dec = self._check_decomposition()
         check = reservation_check(dec["experts"], dec["regions"], K)
+        merged = merge_check(dec["experts"], K)
         b = int(self.dist.from_main(check["spare"]))  # rank 0 decides
         source = int(self.dist.from_main(check["source"]))
         need_last = tr["reserve_background_last_largest"]
         need_spare = tr["reserve_background_spare_below"]
+        need_merged = tr["reserve_background_merged_below"]
         passed = bool(self.dist.from_main(int(
             (need_last is None or check["last_largest"] >= need_last)
-            and (need_spare is None or check["spare_share"] < need_spare))))
+            and (need_spare is None or check["spare_share"] < need_spare)
+            and (need_merged is None or merged["merged_share"] < need_merged))))
         if self._reservation_guarded():
-            self._log_metrics({"step": st["step"],
-                               "reservation_check": {**check, "passed": passed}})
+            self._log_metrics({"step": st["step"], "reservation_check": {
+                **check, "merged_share": merged["merged_share"], "passed": passed}})
             if not passed:
                 self.log(f"step {st['step']}: background reservation waits: the last step's "
                          f"region is the largest in {check['last_largest']:.0%} of the "
                          f"validation scenes (needs {need_last}), spare expert {b} won "
                          f"{check['spare_share']:.1%} of the object steps (needs < "
-                         f"{need_spare})")
+                         f"{need_spare}), expert {merged['merged']} won two or more object "
+                         f"steps in {merged['merged_share']:.0%} of them (needs < "
+                         f"{need_merged})")
                 return
-        merged = merge_check(dec["experts"], K)
         if merged["merged_share"] >= tr["restart_merged_above"]:  # e.g. round 16's seed 21
             self.log(f"warning: step {st['step']}: the background is reserved in a merged run "
                      f"(expert {merged['merged']} won two or more object steps in "
