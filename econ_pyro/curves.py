@@ -12,7 +12,9 @@ from pathlib import Path
 from .config import ConfigError
 
 COLUMNS = ("fg_ari", "purity", "distinct_experts", "depth_order_accuracy",
-           "background_last", "amodal_iou_occluded", "dead_experts")
+           "background_last", "amodal_iou_occluded", "dead_experts", "merge_share")
+# the label-free checks that decompose the validation scenes and record merge_check's share
+CHECKS = ("restart_check", "split_check", "reservation_check")
 
 
 def restarts(run) -> list[dict]:
@@ -25,18 +27,23 @@ def restarts(run) -> list[dict]:
 def history(run) -> list[dict]:
     """One record per evaluation of the run's current attempt: step, minutes, validation
     loss and dashboard metrics.  Minutes count from the start of the run, so after a restart
-    they include the abandoned attempts' training time; steps are the attempt's."""
+    they include the abandoned attempts' training time; steps are the attempt's.  Where a
+    label-free check (``CHECKS``) ran at the step, ``merge_share``: the share of validation
+    scenes in which one expert won two or more object steps (a merged run nears 1)."""
     path = Path(run) / "metrics.jsonl"
     if not path.is_file():
         raise ConfigError(f"{run} has no metrics.jsonl (not a run folder?)")
     before = sum(r["elapsed"] for r in restarts(run))
+    records = [json.loads(line) for line in path.read_text().splitlines()]
+    shares = {r["step"]: r[k]["merged_share"] for r in records for k in CHECKS
+              if "merged_share" in r.get(k, {})}
     rows = []
-    for line in path.read_text().splitlines():
-        rec = json.loads(line)
+    for rec in records:
         if "val_loss" not in rec:
             continue
+        share = {"merge_share": shares[rec["step"]]} if rec["step"] in shares else {}
         rows.append({"step": rec["step"], "minutes": (rec["elapsed"] + before) / 60,
-                     "val_loss": rec["val_loss"], **rec.get("dashboard", {})})
+                     "val_loss": rec["val_loss"], **rec.get("dashboard", {}), **share})
     return rows
 
 

@@ -41,6 +41,23 @@ def test_history_targets_and_hold(tmp_path):
     assert curves.first_reaching(rows, distinct=False)["step"] == 200
 
 
+def test_merge_share_of_the_checks(tmp_path):
+    """The merge share of whichever label-free check ran at an evaluation step is in that
+    step's row (and the CLI's column); steps without a check have none."""
+    run = _run(tmp_path / "r", EVALS)
+    extra = [{"step": 200, "restart_check": {"merged_share": 0.25, "restart": False}},
+             {"step": 300, "split_check": {"merged_share": 0.5, "split": False}},
+             {"step": 400, "reservation_check": {"merged_share": 0.75, "passed": True}},
+             {"step": 400, "reservation_check_without_share": {}}]
+    with (run / "metrics.jsonl").open("a") as f:
+        f.write("".join(json.dumps(r) + "\n" for r in extra))
+    rows = curves.history(run)
+    assert [r.get("merge_share") for r in rows] == [None, 0.25, 0.5, 0.75]
+    out = CliRunner().invoke(cli, ["curves", str(run)])
+    assert out.exit_code == 0, out.output
+    assert "merge_share" in out.output and out.output.count("0.750") == 1
+
+
 def test_minutes_count_abandoned_attempts(tmp_path):
     """After a restart the minutes include the abandoned attempts' training time (the
     new attempt's own clock starts at 0)."""

@@ -87,7 +87,9 @@ def bench(args):
 def curves(runs, every, plot_path):
     """Dashboard metrics of training runs against minutes and steps (from metrics.jsonl),
     and the first evaluation with distinct experts, purity >= 0.9 and FG-ARI >= 0.9.  After
-    a restart the steps are the last attempt's and the minutes count from the run's start."""
+    a restart the steps are the last attempt's and the minutes count from the run's start.
+    merge_share: at steps where a label-free check decomposed the validation scenes, the
+    share of them in which one expert won two or more object steps (near 1: merged)."""
     from .. import curves as c
 
     try:
