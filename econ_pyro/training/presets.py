@@ -70,8 +70,10 @@ TRAIN_DEFAULTS = {
     # ... and the spare expert won under this share of the object steps (t > 1)
     "reserve_background_spare_below": None,
     # ... and no expert wins two or more object steps in this share of the validation
-    # scenes or more (merge_check; a reservation made in a merged run has never recovered:
-    # round 20's hot-start seeds 14 and 2021, round 21's seed 1014); the run waits instead
+    # scenes or more (merge_check; no run reserved in that state has recovered: round 20's
+    # hot-start seeds 14 and 2021, round 21's 1014).  Waiting alone does not mend a merge
+    # either (round 22: both of those late merges stayed merged, unreserved, for 3000
+    # steps); pair it with restart_merged_until, which restarts a run merged by 0.9
     "reserve_background_merged_below": None,
     # split a merged expert (a deviation, label-free): from this step on (null: never) and
     # until the background reservation, at evaluation steps, when one expert wins two or
