@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# usage: runs.sh [RUNS_FOLDER] -- round 22 (session 22), run from the repository root.  One
+# thread per process; two trainings side by side on 2 cores.  Machine: lscpu.txt (the AVX-512
+# AMD EPYC of rounds 20-21, family 25 model 17).
+. "$(cd "$(dirname "$0")" && pwd)/../records.sh"
+runs_folder "$1"
+# 1. round 20's hot start on its two late merges (seeds 14, 2021: reserved in a merged run
+#    at steps 1600 / 1500), with the reservation also waiting while merged
+#    (train.reserve_background_merged_below = 0.7, new): does a merged run left unreserved
+#    recover?  (Both were stopped with SIGINT after 2295 s, steps 4763 / 4812: neither
+#    had reserved; the question was answered; the cores went to part 2.)
+for s in 14 2021; do
+  econ-pyro train --preset cpu-unique --set train.seed=$s --set train.temperature_start=30000 \
+    --set train.reserve_background_merged_below=0.7 --out mg-s$s > mg-s$s.log 2>&1 &
+done
+wait
+evaluate mg-s14 mg-s2021
+econ-pyro curves mg-s14 mg-s2021 --every 5 > curves-mg.txt
+# 2. the default preset with both the merge check window (train.restart_merged_until = 3000,
+#    round 21) and the merged guard (0.7) on two fresh seeds: a run merged by 0.9 restarts,
+#    one between 0.7 and 0.9 waits; where neither fires the run is the default's own
+for s in 27 28; do
+  econ-pyro train --preset cpu-unique --set train.seed=$s --set train.restart_merged_until=3000 \
+    --set train.reserve_background_merged_below=0.7 --out both-s$s > both-s$s.log 2>&1 &
+done
+wait
+evaluate both-s27 both-s28
+econ-pyro curves both-s27 both-s28 --every 5 > curves-both.txt
