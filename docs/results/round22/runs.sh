@@ -18,11 +18,18 @@ evaluate mg-s14 mg-s2021
 econ-pyro curves mg-s14 mg-s2021 --every 5 > curves-mg.txt
 # 2. the default preset with both the merge check window (train.restart_merged_until = 3000,
 #    round 21) and the merged guard (0.7) on two fresh seeds: a run merged by 0.9 restarts,
-#    one between 0.7 and 0.9 waits; where neither fires the run is the default's own
+#    one between 0.7 and 0.9 waits; where neither fires the run is the default's own.
+#    Seeds 27 and 28 (.ci/run of 625e6ec beside them under nice 19 from minute 9 to 48), then 29 and 30
 for s in 27 28; do
   econ-pyro train --preset cpu-unique --set train.seed=$s --set train.restart_merged_until=3000 \
     --set train.reserve_background_merged_below=0.7 --out both-s$s > both-s$s.log 2>&1 &
 done
 wait
 evaluate both-s27 both-s28
-econ-pyro curves both-s27 both-s28 --every 5 > curves-both.txt
+for s in 29 30; do
+  econ-pyro train --preset cpu-unique --set train.seed=$s --set train.restart_merged_until=3000 \
+    --set train.reserve_background_merged_below=0.7 --out both-s$s > both-s$s.log 2>&1 &
+done
+wait
+evaluate both-s29 both-s30
+econ-pyro curves both-s27 both-s28 both-s29 both-s30 --every 5 > curves-both.txt
