@@ -9,3 +9,12 @@ evaluate() {  # evaluate RUN...: 1000 held-out scenes each, controlled generatio
     econ-pyro evaluate "$r" --n 1000 --controlled 1000 --out "ev/$r-r0.json" > "ev/$r-r0.txt"
   done
 }
+train_seeds() {  # train_seeds NAME "SEED ..." [--set ...]: cpu-unique runs NAME-sSEED side by side
+  local name=$1 seeds=$2
+  shift 2
+  for s in $seeds; do
+    econ-pyro train --preset cpu-unique --set train.seed="$s" "$@" --out "$name-s$s" \
+      > "$name-s$s.log" 2>&1 &
+  done
+  wait
+}

@@ -1,8 +1,8 @@
 """usage: decided.py RUN [RUN ...] -- did train.restart_merged_until (the window after
 restart_merged_at) or train.reserve_background_merged_below decide anything in a run?  For
-each attempt: the window's restarts (a restart check after the first one that asked for a
-restart) and the reservation checks that failed on the merge share alone (the other guards
-passed), with the preset's guards read from the run's config.json."""
+each attempt: the window's restarts (restart checks after the one at restart_merged_at that
+asked for a restart) and the reservation checks that failed on the merge share alone (the
+other guards passed), with the preset's guards read from the run's config.json."""
 import json
 import sys
 from pathlib import Path

@@ -9,27 +9,18 @@ runs_folder "$1"
 #    (train.reserve_background_merged_below = 0.7, new): does a merged run left unreserved
 #    recover?  (Both were stopped with SIGINT after 2295 s, steps 4763 / 4812: neither
 #    had reserved; the question was answered; the cores went to part 2.)
-for s in 14 2021; do
-  econ-pyro train --preset cpu-unique --set train.seed=$s --set train.temperature_start=30000 \
-    --set train.reserve_background_merged_below=0.7 --out mg-s$s > mg-s$s.log 2>&1 &
-done
-wait
+train_seeds mg "14 2021" --set train.temperature_start=30000 \
+  --set train.reserve_background_merged_below=0.7
 evaluate mg-s14 mg-s2021
 econ-pyro curves mg-s14 mg-s2021 --every 5 > curves-mg.txt
+BOTH=(--set train.restart_merged_until=3000 --set train.reserve_background_merged_below=0.7)
 # 2. the default preset with both the merge check window (train.restart_merged_until = 3000,
-#    round 21) and the merged guard (0.7) on two fresh seeds: a run merged by 0.9 restarts,
+#    round 21) and the merged guard (0.7) on fresh seeds: a run merged by 0.9 restarts,
 #    one between 0.7 and 0.9 waits; where neither fires the run is the default's own.
-#    Seeds 27 and 28 (.ci/run of 625e6ec beside them under nice 19 from minute 9 to 48), then 29 and 30
-for s in 27 28; do
-  econ-pyro train --preset cpu-unique --set train.seed=$s --set train.restart_merged_until=3000 \
-    --set train.reserve_background_merged_below=0.7 --out both-s$s > both-s$s.log 2>&1 &
-done
-wait
+#    Seeds 27 and 28, then 29 and 30
+#    (.ci/run of 625e6ec beside 27 and 28 under nice 19 from minute 9 to 48)
+train_seeds both "27 28" "${BOTH[@]}"
 evaluate both-s27 both-s28
-for s in 29 30; do
-  econ-pyro train --preset cpu-unique --set train.seed=$s --set train.restart_merged_until=3000 \
-    --set train.reserve_background_merged_below=0.7 --out both-s$s > both-s$s.log 2>&1 &
-done
-wait
+train_seeds both "29 30" "${BOTH[@]}"
 evaluate both-s29 both-s30
 econ-pyro curves both-s27 both-s28 both-s29 both-s30 --every 5 > curves-both.txt
