@@ -629,10 +629,18 @@ def test_reservation_check_on_hand_made_decompositions():
     assert c["spare"] == 3 and c["spare_share"] == 0.0 and c["source"] == 3
     assert c["object_step_wins"] == [3, 3, 0, 0] and c["last_step_wins"] == [0, 0, 1, 2]
     assert c["last_largest"] == pytest.approx(1 / 3)
+    # the largest regions: scene 0 at the last step (expert 3), scene 1 at the first step
+    # (expert 1), scene 2 at the middle one (expert 1) -> expert 1 takes it in 2 of 3
+    assert c["taker"] == 1 and c["taker_share"] == pytest.approx(2 / 3)
     experts[1, 2] = 3  # now expert 3 also wins once at an object step -> 2 is spare
     experts[0, 0] = 3
     c = reservation_check(experts, regions, 4)
     assert c["spare"] == 2 and c["object_step_wins"] == [2, 3, 0, 1]
+    experts[2, 1] = 3  # expert 3 takes the largest region in scenes 0 and 2
+    c = reservation_check(experts, regions, 4)
+    assert c["taker"] == 3 and c["taker_share"] == pytest.approx(2 / 3)
+    experts[2, 1] = 0  # one each for experts 0, 1 and 3: the lowest index
+    assert reservation_check(experts, regions, 4)["taker"] == 0
 
 
 def _records(run, key: str) -> list[dict]:
@@ -1103,6 +1111,41 @@ def test_restart_of_a_run_that_never_reserves_its_background(tmp_path, monkeypat
     assert "restarts" not in state and state["reserved_background"]["step"] == 2
 
 
+@pytest.mark.parametrize("last_largest,taker_from,reserved_at", [
+    (0.1, 10, 10), (0.1, 12, 15), (0.1, None, None), (0.6, 10, None)])
+def test_background_taker_reserved_in_a_background_first_run(tmp_path, monkeypatch,
+                                                            last_largest, taker_from,
+                                                            reserved_at):
+    """reserve_background_taker_from: at a guarded check from that step on at which the last
+    step's region is the largest in under reserve_background_taker_below (0.5) of the
+    validation scenes (forced here), the expert that takes the largest region (forced: 2,
+    while the spare is 0) is reserved instead of waiting; before that step, or with the
+    background last in more scenes (0.6, still under the guard's 0.9), the run waits."""
+    real = trainer_mod.reservation_check
+    monkeypatch.setattr(trainer_mod, "reservation_check", lambda *a: {
+        **real(*a), "last_largest": last_largest, "spare": 0, "taker": 2, "taker_share": 0.8})
+    logs = []
+    state = train(_smoke(max_steps=20, eval_every=5, reserve_background_at=5,
+                         reserve_background_last_largest=0.9,
+                         reserve_background_taker_from=taker_from), tmp_path / "r",
+                  log=logs.append)
+    checks = _records(tmp_path / "r", "reservation_check")
+    if reserved_at is None:
+        assert "reserved_background" not in state
+        assert [c["step"] for c in checks] == [5, 10, 15, 20]
+        assert not any(c["taker_reserved"] or c["passed"] for c in checks)
+        return
+    r = state["reserved_background"]
+    assert (r["step"], r["expert"], r["taker"]) == (reserved_at, 2, True)
+    assert [(c["step"], c["taker_reserved"]) for c in checks][-1] == (reserved_at, True)
+    assert all(not c["taker_reserved"] for c in checks[:-1]) and not checks[-1]["passed"]
+    assert torch.load(tmp_path / "r" / "last.pt", weights_only=True)["config"]["model"][
+        "background_expert"] == 2
+    [line] = [line for line in logs if "now explains only the last step" in line]
+    assert line.startswith(f"step {reserved_at}: expert 2 ") and "takes the largest region " \
+        "in 80% of the validation scenes (the background is last in 10%" in line
+
+
 @pytest.mark.parametrize("key,value", [("restart_merged_at", 0), ("restart_merged_at", "1000"),
                                        ("max_restarts", -1), ("restart_merged_above", 2),
                                        ("restart_unreserved_at", 0),
@@ -1114,6 +1157,12 @@ def test_bad_restart_options(key, value):
         validate(_smoke(**{key: value}))
     with pytest.raises(ConfigError, match="restart_unreserved_at needs"):
         validate(_smoke(restart_unreserved_at=100))
+    with pytest.raises(ConfigError, match="reserve_background_taker_from needs"):
+        validate(_smoke(reserve_background_taker_from=100))
+    for key, value in (("reserve_background_taker_from", 0),
+                       ("reserve_background_taker_below", 0)):
+        with pytest.raises(ConfigError, match=key):
+            validate(_smoke(reserve_background_at=10, **{key: value}))
     for at in (None, 100):  # a window needs its start before it
         with pytest.raises(ConfigError, match="restart_merged_until needs"):
             validate(_smoke(restart_merged_at=at, restart_merged_until=100))

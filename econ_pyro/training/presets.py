@@ -75,6 +75,17 @@ TRAIN_DEFAULTS = {
     # either (round 22: both of those late merges stayed merged, unreserved, for 3000
     # steps); pair it with restart_merged_until, which restarts a run merged by 0.9
     "reserve_background_merged_below": None,
+    # reserve the background taker (label-free; a deviation): from this step on (null:
+    # never), at a guarded reservation check that fails while the last step's region is the
+    # largest in under reserve_background_taker_below of the validation scenes (the
+    # background is taken at an object step: a background-first run), the reserved expert
+    # is the one that wins the largest region of the scene most often -- the expert that
+    # takes the background -- instead of waiting.  Reserving the spare there makes an
+    # object expert of it (round 10's seed 11); the taker, reserved in round 22's seed 30
+    # at step 3900, took the background to the last step within 800 steps
+    # (docs/SPECIALISATION.md, round 23)
+    "reserve_background_taker_from": None,
+    "reserve_background_taker_below": 0.5,
     # split a merged expert (a deviation, label-free): from this step on (null: never) and
     # until the background reservation, at evaluation steps, when one expert wins two or
     # more object steps (t > 1) in at least split_merged_above of the validation scenes,
@@ -250,8 +261,10 @@ PRESETS = {
 # 0.002, occluded amodal IoU 0.743 +- 0.010 (0.902 +- 0.003 with --refine 30), purity 0.962 +-
 # 0.001 (docs/SPECIALISATION.md, round 15); round 16 runs it as this one preset.  Since
 # session 17 it also restarts a run whose background expert is not reserved by step 3000
-# (every guarded run on record that reserved did so by step 2400; none of the eleven that
-# had not by then ever did: docs/SPECIALISATION.md, round 17), with time for the restarts
+# (round 17: every guarded run on record that reserved did so by step 2400, none of the
+# eleven that had not by then ever did; since then the latest reservations of runs that met
+# #7 were at steps 2600 and 2700, rounds 20-21, and none later than step 3000 met it within
+# 60 min: docs/SPECIALISATION.md, round 23), with time for the restarts
 PRESETS["cpu-unique-finish"] = {
     "description": "cpu-unique, then from step 5000 a deterministic competition with lr 3e-4 "
                    "and plateau patience 20 for 2400 steps (a finishing phase; ~1.5 h on 2 "

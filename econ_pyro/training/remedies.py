@@ -61,14 +61,21 @@ def reservation_check(experts: torch.Tensor, regions: torch.Tensor, n_experts: i
     ``spare``: the expert with the fewest object-step (t > 1) wins; among equals, the
     one with the most last-step wins (it explained the background).  ``spare_share``:
     its share of the object steps.  ``last_largest``: share of scenes whose last-step
-    region is the largest.  ``source``: the expert with the most last-step wins."""
+    region is the largest.  ``source``: the expert with the most last-step wins.
+    ``taker``: the expert that wins the largest region of a scene (the background, in
+    these scenes) most often, wherever it is taken; ``taker_share``: its share of the
+    scenes (ties: the lower index)."""
     T = experts.shape[1]
     counts = _object_steps_per_scene(experts, n_experts).sum(0)
     last = _last_step_wins(experts, n_experts)
     spare = int((counts * (len(experts) + 1) - last).argmin())
-    largest = regions.sum((-2, -1)).argmax(1) == T - 1
+    step = regions.sum((-2, -1)).argmax(1)  # [N] the step with the largest region
+    largest = step == T - 1
+    taker_wins = torch.bincount(experts.gather(1, step[:, None])[:, 0], minlength=n_experts)
+    taker = int(taker_wins.argmax())
     return {"spare": spare, "spare_share": float(counts[spare] / counts.sum().clamp_min(1)),
             "last_largest": float(largest.float().mean()), "source": int(last.argmax()),
+            "taker": taker, "taker_share": float(taker_wins[taker] / max(len(experts), 1)),
             "object_step_wins": counts.tolist(), "last_step_wins": last.tolist()}
 
 

@@ -723,7 +723,10 @@ class Trainer:
         becomes a copy of the expert that won most last steps (its weights; its Adam
         state restarts).  With a guard (``reserve_background_last_largest``,
         ``reserve_background_spare_below``, ``reserve_background_merged_below``) nothing
-        happens until the validation scenes pass it: the check needs no labels."""
+        happens until the validation scenes pass it: the check needs no labels.  From
+        ``reserve_background_taker_from`` on, a check at which the last step's region is the
+        largest in under ``reserve_background_taker_below`` of the scenes reserves instead the
+        expert that wins the largest region most often (the one taking the background)."""
         tr, st, K = self.tr, self.state, self.model_cfg.n_experts
         dec = self._check_decomposition()
         check = reservation_check(dec["experts"], dec["regions"], K)
@@ -737,10 +740,19 @@ class Trainer:
             (need_last is None or check["last_largest"] >= need_last)
             and (need_spare is None or check["spare_share"] < need_spare)
             and (need_merged is None or merged["merged_share"] < need_merged))))
+        # a background-first run from reserve_background_taker_from on: reserve the expert
+        # that takes the background at an object step (round 23), not the spare
+        taker = bool(self.dist.from_main(int(
+            tr["reserve_background_taker_from"] is not None
+            and st["step"] >= tr["reserve_background_taker_from"]
+            and check["last_largest"] < tr["reserve_background_taker_below"])))
+        if taker:
+            b = int(self.dist.from_main(check["taker"]))
         if self._reservation_guarded():
             self._log_metrics({"step": st["step"], "reservation_check": {
-                **check, "merged_share": merged["merged_share"], "passed": passed}})
-            if not passed:
+                **check, "merged_share": merged["merged_share"], "passed": passed,
+                "taker_reserved": taker}})
+            if not passed and not taker:
                 self.log(f"step {st['step']}: background reservation waits: the last step's "
                          f"region is the largest in {check['last_largest']:.0%} of the "
                          f"validation scenes (needs {need_last}), spare expert {b} won "
@@ -754,7 +766,7 @@ class Trainer:
                      f"(expert {merged['merged']} won two or more object steps in "
                      f"{merged['merged_share']:.0%} of the validation scenes); "
                      "train.restart_merged_at starts such runs again")
-        copied = tr["reserve_background_copy"] and source != b
+        copied = tr["reserve_background_copy"] and source != b and not taker
         if copied:  # b starts as an exact copy of the expert that explained the last step
             revive_expert(self.econ, self.opt, dead=b, source=source, noise=0.0)
         mr = tr["reserve_background_min_region"]
@@ -773,6 +785,7 @@ class Trainer:
                                      "object_step_wins": check["object_step_wins"],
                                      "last_step_wins": check["last_step_wins"],
                                      "copied_from": source if copied else None,
+                                     "taker": taker,
                                      "last_largest": check["last_largest"],
                                      "merged_share": merged["merged_share"]}
         if self.dist.main:  # a resume must rebuild the model with the reservation
@@ -781,6 +794,10 @@ class Trainer:
         self.log(f"step {st['step']}: expert {b} (object-step wins on the validation scenes "
                  f"{check['object_step_wins']}) now explains only the last step (background)"
                  + (f", as a copy of expert {source}" if copied else "")
+                 + (f", as the expert that takes the largest region in "
+                    f"{check['taker_share']:.0%} of the validation scenes (the background is "
+                    f"last in {check['last_largest']:.0%}: train.reserve_background_taker_from)"
+                    if taker else "")
                  + (f"; lr {tr['reserve_background_lr']:.2e}"
                     if tr["reserve_background_lr"] is not None else ""))
 
