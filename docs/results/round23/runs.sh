@@ -41,3 +41,4 @@ econ-pyro train --preset cpu-unique --set train.seed=30 --set train.restart_merg
   --set train.reserve_background_merged_below=0.7 --set train.reserve_background_taker_from=3000 \
   --set train.max_time=5400 --out taker-s30 > taker-s30.log 2>&1
 evaluate taker-s30
+econ-pyro curves taker-s30 --every 5 > curves-taker.txt
