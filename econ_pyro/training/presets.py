@@ -76,11 +76,11 @@ TRAIN_DEFAULTS = {
     # steps); pair it with restart_merged_until, which restarts a run merged by 0.9
     "reserve_background_merged_below": None,
     # reserve the background taker (label-free; a deviation): from this step on (null:
-    # never), at a guarded reservation check that fails while the last step's region is the
-    # largest in under reserve_background_taker_below of the validation scenes (the
-    # background is taken at an object step: a background-first run), the reserved expert
-    # is the one that wins the largest region of the scene most often -- the expert that
-    # takes the background -- instead of waiting.  Reserving the spare there makes an
+    # never), at a reservation check at which the last step's region is the largest in
+    # under reserve_background_taker_below of the validation scenes (the background is
+    # taken at an object step: a background-first run), the reserved expert is the one that
+    # wins the largest region of the scene most often -- the expert that takes the
+    # background -- and not the spare; a guard that would wait there is overruled.  Reserving the spare there makes an
     # object expert of it (round 10's seed 11); the taker, reserved in round 22's seed 30
     # at step 3900, took the background to the last step within 800 steps
     # (docs/SPECIALISATION.md, round 23)
