@@ -42,3 +42,9 @@ econ-pyro train --preset cpu-unique --set train.seed=30 --set train.restart_merg
   --set train.max_time=5400 --out taker-s30 > taker-s30.log 2>&1
 evaluate taker-s30
 econ-pyro curves taker-s30 --every 5 > curves-taker.txt
+# 4. control for part 2 (after parts 1 and 3, alone): the same continuation of seed 30's
+#    step-3900 checkpoint with nothing reserved; stopped at the session's end (dashboard only)
+econ-pyro train --preset cpu-unique --set train.seed=30 --set train.init_from="$R22/both-s30/best.pt" \
+  --set model.min_region=10 --set train.temperature_start=300 \
+  --set train.temperature_end=300 --set train.lr=3e-4 --set train.restart_merged_at=null \
+  --set train.max_steps=1500 --set train.standardise_latents=0 --out ctl-s30 > ctl-s30.log 2>&1
