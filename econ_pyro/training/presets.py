@@ -80,10 +80,10 @@ TRAIN_DEFAULTS = {
     # under reserve_background_taker_below of the validation scenes (the background is
     # taken at an object step: a background-first run), the reserved expert is the one that
     # wins the largest region of the scene most often -- the expert that takes the
-    # background -- and not the spare; a guard that would wait there is overruled.  Reserving the spare there makes an
-    # object expert of it (round 10's seed 11); the taker, reserved in round 22's seed 30
-    # at step 3900, took the background to the last step within 800 steps
-    # (docs/SPECIALISATION.md, round 23)
+    # background -- and not the spare; a guard that would wait there is overruled.
+    # Reserving the spare there makes an object expert of it (round 10's seed 11); the
+    # taker, reserved in round 22's seed 30 at step 3900, took the background to the last
+    # step within 800 steps (docs/SPECIALISATION.md, round 23)
     "reserve_background_taker_from": None,
     "reserve_background_taker_below": 0.5,
     # split a merged expert (a deviation, label-free): from this step on (null: never) and

@@ -731,8 +731,6 @@ class Trainer:
         dec = self._check_decomposition()
         check = reservation_check(dec["experts"], dec["regions"], K)
         merged = merge_check(dec["experts"], K)
-        b = int(self.dist.from_main(check["spare"]))  # rank 0 decides
-        source = int(self.dist.from_main(check["source"]))
         need_last = tr["reserve_background_last_largest"]
         need_spare = tr["reserve_background_spare_below"]
         need_merged = tr["reserve_background_merged_below"]
@@ -746,8 +744,8 @@ class Trainer:
             tr["reserve_background_taker_from"] is not None
             and st["step"] >= tr["reserve_background_taker_from"]
             and check["last_largest"] < tr["reserve_background_taker_below"])))
-        if taker:
-            b = int(self.dist.from_main(check["taker"]))
+        b = int(self.dist.from_main(check["taker" if taker else "spare"]))  # rank 0 decides
+        source = int(self.dist.from_main(check["source"]))
         if self._reservation_guarded():
             self._log_metrics({"step": st["step"], "reservation_check": {
                 **check, "merged_share": merged["merged_share"], "passed": passed,

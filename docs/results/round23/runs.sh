@@ -4,7 +4,7 @@
 # AMD EPYC of rounds 20-22, family 25 model 17).
 . "$(cd "$(dirname "$0")" && pwd)/../records.sh"
 runs_folder "$1"
-# The default preset with every label-free restart on, fresh seeds 31 and 32:
+# 1. The default preset with every label-free restart on, fresh seeds 31 and 32:
 #  - the merge check window (train.restart_merged_until = 3000, round 21): a run merged by
 #    0.9 at any evaluation before its reservation starts again;
 #  - the merged guard (train.reserve_background_merged_below = 0.7, round 22): a run merged
@@ -27,10 +27,11 @@ econ-pyro curves all-s31 all-s32 --every 5 > curves-all.txt
 R22=../round22-runs  # round 22's run folders (both-s30)
 OMP_NUM_THREADS=1 python "$(dirname "$0")/bg_first.py" "$R22/both-s30/last.pt" 30 > bg_first-s30.txt
 OMP_NUM_THREADS=1 python "$(dirname "$0")/bg_first.py" "$R22/both-s30/best.pt" 30 > bg_first-s30-best.txt
-econ-pyro train --preset cpu-unique --set train.seed=30 --set train.init_from="$R22/both-s30/best.pt" \
-  --set model.background_expert=1 --set model.min_region=10 --set train.temperature_start=300 \
-  --set train.temperature_end=300 --set train.lr=3e-4 --set train.restart_merged_at=null \
-  --set train.max_steps=1500 --set train.standardise_latents=0 --out take-s30 > take-s30.log 2>&1
+CONTINUE=(--preset cpu-unique --set train.seed=30 --set train.init_from="$R22/both-s30/best.pt"
+          --set model.min_region=10 --set train.temperature_start=300
+          --set train.temperature_end=300 --set train.lr=3e-4 --set train.restart_merged_at=null
+          --set train.max_steps=1500 --set train.standardise_latents=0)
+econ-pyro train "${CONTINUE[@]}" --set model.background_expert=1 --out take-s30 > take-s30.log 2>&1
 econ-pyro standardise take-s30 > take-s30-standardise.log
 evaluate take-s30
 # 3. (a third process beside part 1) the same in-run, as the new
@@ -44,7 +45,4 @@ evaluate taker-s30
 econ-pyro curves taker-s30 --every 5 > curves-taker.txt
 # 4. control for part 2 (after parts 1 and 3, alone): the same continuation of seed 30's
 #    step-3900 checkpoint with nothing reserved; stopped at the session's end (dashboard only)
-econ-pyro train --preset cpu-unique --set train.seed=30 --set train.init_from="$R22/both-s30/best.pt" \
-  --set model.min_region=10 --set train.temperature_start=300 \
-  --set train.temperature_end=300 --set train.lr=3e-4 --set train.restart_merged_at=null \
-  --set train.max_steps=1500 --set train.standardise_latents=0 --out ctl-s30 > ctl-s30.log 2>&1
+econ-pyro train "${CONTINUE[@]}" --out ctl-s30 > ctl-s30.log 2>&1
