@@ -94,7 +94,7 @@ def competition_mode(econ, mode: str):
 def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: int | None = None,
               batch_size: int = 64, gt_regions: torch.Tensor | None = None,
               posterior_mean: bool = False, refine: int = 0,
-              refine_lr: float = 0.1) -> dict[str, torch.Tensor]:
+              refine_lr: float = 0.1, proposals: bool = False) -> dict[str, torch.Tensor]:
     """Decompose images ``[N,3,H,W]`` front to back (inference order t = T..1).
 
     ``gt_regions`` ``[N,T,H,W]`` (visible mask of layer t at index t - 1) replaces
@@ -105,13 +105,18 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
     (``refine_lr``) on its step loss from the posterior mean
     (:func:`econ_pyro.infer.refine.refine_latents`; a deviation: the paper's inference is
     amortised); regions and experts are unchanged, ``z_loc`` stays the encoder's mean.
+    ``proposals``: also return what every expert proposed at every step (the competition
+    itself, for diagnostics such as :func:`econ_pyro.inspection.competition_table`).
 
     Returns arrays indexed by inference step i = 0..T-1 (i = 0 is the front-most
     step t = T): ``regions`` [N,T,H,W] (attended regions r~), ``shapes``
     [N,T,H,W] (full decoded shapes m~, amodal), ``appearance`` [N,T,3,H,W],
     ``experts`` [N,T], ``scope`` [N,T,H,W] (scope before the step), ``z_loc``
     [N,T,L] (the winner's posterior mean of z_t), ``reconstruction`` [N,3,H,W]
-    (= sum of regions x appearances).
+    (= sum of regions x appearances).  With ``proposals``: ``scores`` [N,T,K] (every
+    expert's competition score, lower wins; +inf for an expert not allowed at the step, 0
+    for the only one allowed) and ``proposal_regions`` [N,T,K,H,W] (every expert's attended
+    region; where one expert alone is allowed, its region and zeros for the others).
 
     This is the guide followed by the model's decoders, without Pyro's
     traces: the winner's region and posterior are taken from the competition
@@ -124,7 +129,8 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
         raise ValueError(f"expected images [N, 3, {size}, {size}], got {tuple(images.shape)}; "
                          f"this model was trained at {size}x{size}")
     T = n_steps or econ.config.n_steps
-    out = {k: [] for k in _OUTPUTS}
+    keys = _OUTPUTS + (_PROPOSALS if proposals else ())
+    out = {k: [] for k in keys}
     mode = "deterministic" if deterministic else "stochastic"
     with competition_mode(econ, mode):
         for i in range(0, len(images), batch_size):
@@ -134,22 +140,24 @@ def decompose(econ, images: torch.Tensor, deterministic: bool = True, n_steps: i
             taken = econ.competition.new_taken(len(x), len(econ.experts), x.device)
             for t in range(T, 0, -1):
                 steps.append(_decompose_step(econ, x, scope, t, gt, taken,
-                                             posterior_mean or refine > 0))
+                                             posterior_mean or refine > 0, proposals))
                 taken = mark_taken(taken, steps[-1]["experts"][:, 0])
                 scope = next_scope(scope, steps[-1]["regions"])  # eq. 14
             if refine:
                 _refine_steps(econ, x, steps, refine, refine_lr)
-            for k in _OUTPUTS[:-1]:
-                out[k].append(torch.cat([s[k] for s in steps], 1))
+            for k in keys:
+                if k != "reconstruction":
+                    out[k].append(torch.cat([s[k] for s in steps], 1))
             out["reconstruction"].append((out["regions"][-1][:, :, None]
                                           * out["appearance"][-1]).sum(1))
     return {k: torch.cat(v).cpu() for k, v in out.items()}
 
 
 _OUTPUTS = ("regions", "shapes", "appearance", "experts", "scope", "z_loc", "reconstruction")
+_PROPOSALS = ("scores", "proposal_regions")
 
 
-def _decompose_step(econ, x, scope, t, gt, taken, posterior_mean=False):
+def _decompose_step(econ, x, scope, t, gt, taken, posterior_mean=False, proposals=False):
     """One inference step of ``decompose``: compete, take the winner, decode it."""
     p = compete(econ, x, scope, t, gt)
     k = econ.competition.distribution(p.scores.T, taken).sample()
@@ -161,8 +169,16 @@ def _decompose_step(econ, x, scope, t, gt, taken, posterior_mean=False):
     z = z_loc if posterior_mean else \
         torch.distributions.Normal(z_loc, (0.5 * z_logvar).exp()).rsample()
     appearance, shape = econ.experts.select("decode", k, z)  # eqs 4-5
-    return {"regions": region, "shapes": shape, "appearance": appearance[:, None],
+    step = {"regions": region, "shapes": shape, "appearance": appearance[:, None],
             "experts": k[:, None], "scope": scope, "z_loc": z_loc[:, None]}
+    if proposals:
+        every = p.regions
+        if every is None:  # one expert allowed: its region, nothing for the others
+            every = region.new_zeros(len(econ.experts), *region.shape)
+            every[k, torch.arange(len(k), device=k.device)] = region
+        step["scores"] = p.scores.T[:, None]
+        step["proposal_regions"] = every[:, :, 0].transpose(0, 1)[:, None]
+    return step
 
 
 def _refine_steps(econ, x, steps, n: int, lr: float) -> None:

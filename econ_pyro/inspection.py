@@ -1,4 +1,5 @@
-"""Looking inside the Pyro program: trace tables, latents as arviz InferenceData, the graph."""
+"""Looking inside the Pyro program: trace tables, the competition step by step, latents as
+arviz InferenceData, the graph."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import numpy as np
 import torch
 from pyro.poutine.util import site_is_subsample
 
-from .generate import competition_mode
+from .generate import competition_mode, decompose
 from .infer import ECONELBO
 from .infer.elbo import site_kl
 
@@ -50,6 +51,76 @@ def trace_table(econ, x: torch.Tensor, deterministic: bool = True) -> tuple[str,
                      f"{res.L_r[t - 1].item():<10.3f}")
     lines.append(f"loss (eq. 13, negated ELBO): {res.loss.item():.3f}")
     return "\n".join(lines), {"guide": gt, "model": mt}
+
+
+def competition_table(econ, x: torch.Tensor, visible: torch.Tensor | None = None,
+                      classes: torch.Tensor | None = None, deterministic: bool = True,
+                      class_names: dict | None = None) -> tuple[str, dict]:
+    """What every expert proposed at every inference step (t = T..1) of images ``x``
+    ``[N,3,H,W]``, and who won: per step and expert the wins, the mean attended area (pixels),
+    the mean score (lower wins) and its mean excess over the winner's score, averaged over the
+    scenes in which the expert was allowed.  With ground truth -- ``visible`` ``[N,J,H,W]``
+    (visible mask of each layer) and ``classes`` ``[N,J]`` (its class, 0 = background) -- also
+    each expert's mean share of its proposal on the background and, per step, the class that
+    most of the winner's region covers (counted over the scenes): where a run takes its
+    background, and which expert explains which class there.  Returns the text and
+    ``{"steps": [{"t", "wins", "area", "score", "excess", "on_background",
+    "winner_class"}, ...]}`` (lists over experts; the last two None without ground truth).
+    """
+    if (visible is None) != (classes is None):
+        raise ValueError("pass both visible and classes (ground truth), or neither")
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(0)
+        dec = decompose(econ, x, deterministic=deterministic, proposals=True)
+    K, T = dec["scores"].shape[2], dec["scores"].shape[1]
+    n = torch.arange(len(x))
+    mass = None
+    if visible is not None:  # [N, C, H, W]: visible pixels of each class
+        n_classes = int(classes.max()) + 1
+        onehot = torch.nn.functional.one_hot(classes.long(), n_classes).float()  # [N, J, C]
+        mass = torch.einsum("njhw,njc->nchw", visible.float(), onehot)
+    names = class_names or {}
+    lines = [f"competition on {len(x)} scenes ({'deterministic' if deterministic else 'stochastic'}"
+             "; area in pixels, score: lower wins, excess: score minus the winner's)"]
+    steps = []
+    for i in range(T):
+        t, k = T - i, dec["experts"][:, i]
+        scores, regions = dec["scores"][:, i], dec["proposal_regions"][:, i]  # [N,K], [N,K,H,W]
+        allowed = torch.isfinite(scores)
+        wins = torch.bincount(k, minlength=K)
+        area = regions.flatten(2).sum(-1)  # [N, K]
+        excess = scores - scores[n, k][:, None]
+        row = {"t": t, "wins": wins.tolist(), "area": _mean_allowed(area, allowed),
+               "score": _mean_allowed(scores, allowed), "excess": _mean_allowed(excess, allowed),
+               "on_background": None, "winner_class": None}
+        if mass is not None:
+            per_class = torch.einsum("nkhw,nchw->nkc", regions, mass)  # [N, K, C]
+            row["on_background"] = _mean_allowed(per_class[..., 0] / area.clamp_min(1e-6),
+                                                 allowed)
+            top = per_class[n, k].argmax(-1)  # the class most of the winner's region covers
+            row["winner_class"] = torch.bincount(top, minlength=mass.shape[1]).tolist()
+        steps.append(row)
+        head = f"t={t}: winners {row['wins']}"
+        if row["winner_class"] is not None:
+            head += "; the winner's region mostly " + ", ".join(
+                f"{names.get(c, f'class {c}')} {v}" for c, v in enumerate(row["winner_class"])
+                if v)
+        lines.append(head)
+        for e in range(K):
+            if not allowed[:, e].any():
+                lines.append(f"   expert {e}: not allowed at this step")
+                continue
+            bg = "" if row["on_background"] is None else \
+                f"  on background {row['on_background'][e]:.2f}"
+            lines.append(f"   expert {e}: wins {row['wins'][e]:4d}  area {row['area'][e]:7.1f}"
+                         f"{bg}  score {row['score'][e]:10.1f}  excess {row['excess'][e]:9.1f}")
+    return "\n".join(lines), {"steps": steps}
+
+
+def _mean_allowed(v: torch.Tensor, allowed: torch.Tensor) -> list[float]:
+    """Per expert, the mean of ``v`` ``[N, K]`` over the scenes where it was allowed."""
+    v = torch.where(allowed, v, torch.zeros_like(v))
+    return (v.sum(0) / allowed.sum(0).clamp_min(1)).tolist()
 
 
 def latents(econ, x: torch.Tensor):

@@ -189,3 +189,40 @@ def test_decompose_at_the_posterior_mean():
         torch.testing.assert_close(mean["shapes"][:, i:i + 1], shape)
         torch.testing.assert_close(mean["appearance"][:, i], appearance)
     assert not torch.allclose(sampled["shapes"], mean["shapes"])
+
+
+@pytest.mark.parametrize("background_expert", [None, 2])
+def test_decompose_returns_every_proposal(background_expert):
+    """proposals=True: every expert's score and region per step; the winner is the argmin of
+    the scores (deterministic) and its proposal is the step's region; the decomposition is the
+    one without proposals (same random numbers).  With a reserved background expert the
+    others cannot win the last step (+inf) nor it an object step, and at the last step only
+    its region (the scope) is proposed."""
+    econ = make_econ(background_expert=background_expert)
+    x = torch.rand(5, 3, 16, 16)
+    torch.manual_seed(3)
+    plain = decompose(econ, x)
+    torch.manual_seed(3)
+    d = decompose(econ, x, proposals=True)
+    assert set(d) == set(plain) | {"scores", "proposal_regions"}
+    for key in plain:
+        torch.testing.assert_close(d[key], plain[key])
+    N, T, K = 5, 3, 3
+    assert d["scores"].shape == (N, T, K) and d["proposal_regions"].shape == (N, T, K, 16, 16)
+    assert torch.equal(d["scores"].argmin(-1), d["experts"])
+    n = torch.arange(N)
+    for i in range(T):
+        torch.testing.assert_close(d["proposal_regions"][n, i, d["experts"][:, i]],
+                                   d["regions"][:, i])
+    if background_expert is None:
+        assert torch.isfinite(d["scores"]).all()
+        # last step: every expert proposes the remaining scope
+        for e in range(K):
+            torch.testing.assert_close(d["proposal_regions"][:, -1, e], d["scope"][:, -1])
+    else:
+        b = background_expert
+        assert torch.isinf(d["scores"][:, :-1, b]).all()  # no object step for it
+        assert torch.isinf(d["scores"][:, -1, :b]).all() and (d["scores"][:, -1, b] == 0).all()
+        assert (d["proposal_regions"][:, :-1, b] == 0).all()
+        assert (d["proposal_regions"][:, -1, :b] == 0).all()
+        assert (d["experts"][:, -1] == b).all()
