@@ -1146,6 +1146,38 @@ def test_background_taker_reserved_in_a_background_first_run(tmp_path, monkeypat
         "in 80% of the validation scenes (the background is last in 10%" in line
 
 
+@pytest.mark.parametrize("last_largest,spare_until,reserved_at", [
+    (0.95, 10, 10), (0.95, 12, 15), (0.95, None, None), (0.6, 10, None)])
+def test_spare_guard_ends_at_spare_until(tmp_path, monkeypatch, last_largest, spare_until,
+                                         reserved_at):
+    """reserve_background_spare_until: from that step on a check at which every guard but the
+    spare's passes (forced: background last in 0.95 of the scenes, the spare -- expert 1 --
+    winning 12 % of the object steps against the guard's 5 %) reserves the spare; before that
+    step, without the option, or while another guard fails (0.6 under 0.9), the run waits."""
+    real = trainer_mod.reservation_check
+    monkeypatch.setattr(trainer_mod, "reservation_check", lambda *a: {
+        **real(*a), "last_largest": last_largest, "spare": 1, "spare_share": 0.12})
+    logs = []
+    state = train(_smoke(max_steps=20, eval_every=5, reserve_background_at=5,
+                         reserve_background_last_largest=0.9,
+                         reserve_background_spare_below=0.05,
+                         reserve_background_spare_until=spare_until), tmp_path / "r",
+                  log=logs.append)
+    checks = _records(tmp_path / "r", "reservation_check")
+    if reserved_at is None:
+        assert "reserved_background" not in state
+        assert [(c["step"], c["passed"]) for c in checks] == [(s, False) for s in (5, 10, 15, 20)]
+        return
+    r = state["reserved_background"]
+    assert (r["step"], r["expert"], r["spare_guard_ended"], r["taker"]) == \
+        (reserved_at, 1, True, False)
+    assert [(c["step"], c["passed"]) for c in checks] == \
+        [(s, s == reserved_at) for s in range(5, reserved_at + 1, 5)]
+    [line] = [line for line in logs if "now explains only the last step" in line]
+    assert line.startswith(f"step {reserved_at}: expert 1 ") and \
+        "although it won 12.0% of the object steps" in line
+
+
 @pytest.mark.parametrize("key,value", [("restart_merged_at", 0), ("restart_merged_at", "1000"),
                                        ("max_restarts", -1), ("restart_merged_above", 2),
                                        ("restart_unreserved_at", 0),
@@ -1159,6 +1191,12 @@ def test_bad_restart_options(key, value):
         validate(_smoke(restart_unreserved_at=100))
     with pytest.raises(ConfigError, match="reserve_background_taker_from needs"):
         validate(_smoke(reserve_background_taker_from=100))
+    with pytest.raises(ConfigError, match="reserve_background_spare_until needs "
+                                          "train.reserve_background_spare_below"):
+        validate(_smoke(reserve_background_at=10, reserve_background_spare_until=100))
+    with pytest.raises(ConfigError, match="reserve_background_spare_until"):
+        validate(_smoke(reserve_background_at=10, reserve_background_spare_below=0.05,
+                        reserve_background_spare_until=0))
     for key, value in (("reserve_background_taker_from", 0),
                        ("reserve_background_taker_below", 0)):
         with pytest.raises(ConfigError, match=key):

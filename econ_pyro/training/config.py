@@ -204,7 +204,8 @@ def validate(cfg: dict) -> ECONConfig:
     for key in ("split_merged_above", "restart_merged_above", "reserve_background_taker_below"):
         _share(tr, key)
     for key in ("split_merged_from", "split_merged_every", "restart_merged_at",
-                "restart_unreserved_at", "reserve_background_taker_from"):
+                "restart_unreserved_at", "reserve_background_taker_from",
+                "reserve_background_spare_until"):
         _count(tr, key, 1, "a step >= 1", nullable=True)
     _count(tr, "max_restarts", 0, "an int >= 0")
     _count(tr, "standardise_latents", 0, "a number of scenes >= 0 (0: off)")
@@ -220,6 +221,10 @@ def validate(cfg: dict) -> ECONConfig:
     for key in ("restart_unreserved_at", "reserve_background_taker_from"):
         if tr[key] is not None and tr["reserve_background_at"] is None:
             raise ConfigError(f"train.{key} needs train.reserve_background_at")
+    if tr["reserve_background_spare_until"] is not None and \
+            tr["reserve_background_spare_below"] is None:
+        raise ConfigError("train.reserve_background_spare_until needs "
+                          "train.reserve_background_spare_below (the guard it ends)")
     if tr["split_merged_from"] is not None and model.n_experts < 3:
         raise ConfigError("train.split_merged_from needs at least 3 experts")
     _number(tr, "reserve_background_temperature", 0, True, "a positive number")

@@ -69,6 +69,11 @@ TRAIN_DEFAULTS = {
     "reserve_background_last_largest": None,
     # ... and the spare expert won under this share of the object steps (t > 1)
     "reserve_background_spare_below": None,
+    # ... that guard only before this step (null: always): from it on the spare is reserved
+    # even if it wins more object steps, once the other guards pass (a deviation, label-free;
+    # round 24's seed 34: background last in 92-98 % of the validation scenes from step 2200,
+    # held back to step 3000 by a spare that shared the triangles with another expert)
+    "reserve_background_spare_until": None,
     # ... and no expert wins two or more object steps in this share of the validation
     # scenes or more (merge_check; no run reserved in that state has recovered: round 20's
     # hot-start seeds 14 and 2021, round 21's 1014).  Waiting alone does not mend a merge

@@ -723,7 +723,8 @@ class Trainer:
         becomes a copy of the expert that won most last steps (its weights; its Adam
         state restarts).  With a guard (``reserve_background_last_largest``,
         ``reserve_background_spare_below``, ``reserve_background_merged_below``) nothing
-        happens until the validation scenes pass it: the check needs no labels.  From
+        happens until the validation scenes pass it: the check needs no labels; from
+        ``reserve_background_spare_until`` on the spare's guard no longer counts.  From
         ``reserve_background_taker_from`` on, a check at which the last step's region is the
         largest in under ``reserve_background_taker_below`` of the scenes reserves instead the
         expert that wins the largest region most often (the one taking the background)."""
@@ -733,7 +734,13 @@ class Trainer:
         merged = merge_check(dec["experts"], K)
         need_last = tr["reserve_background_last_largest"]
         need_spare = tr["reserve_background_spare_below"]
+        if tr["reserve_background_spare_until"] is not None and \
+                st["step"] >= tr["reserve_background_spare_until"]:
+            need_spare = None  # the spare guard has ended
         need_merged = tr["reserve_background_merged_below"]
+        # reserved although the spare's guard would still wait (reserve_background_spare_until)
+        late_spare = need_spare is None and tr["reserve_background_spare_below"] is not None \
+            and check["spare_share"] >= tr["reserve_background_spare_below"]
         passed = bool(self.dist.from_main(int(
             (need_last is None or check["last_largest"] >= need_last)
             and (need_spare is None or check["spare_share"] < need_spare)
@@ -784,6 +791,7 @@ class Trainer:
                                      "last_step_wins": check["last_step_wins"],
                                      "copied_from": source if copied else None,
                                      "taker": taker,
+                                     "spare_guard_ended": late_spare and not taker,
                                      "last_largest": check["last_largest"],
                                      "merged_share": merged["merged_share"]}
         if self.dist.main:  # a resume must rebuild the model with the reservation
@@ -796,6 +804,8 @@ class Trainer:
                     f"{check['taker_share']:.0%} of the validation scenes (the background is "
                     f"last in {check['last_largest']:.0%}: train.reserve_background_taker_from)"
                     if taker else "")
+                 + (f", although it won {check['spare_share']:.1%} of the object steps (train."
+                    "reserve_background_spare_until)" if late_spare and not taker else "")
                  + (f"; lr {tr['reserve_background_lr']:.2e}"
                     if tr["reserve_background_lr"] is not None else ""))
 
