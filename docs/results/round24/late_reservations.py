@@ -35,7 +35,7 @@ for log in sorted(Path(".").glob("round*/**/*.log")):
     res = RESERVED.search(text)
     at = int(res.group(1)) if res else None
     late = []
-    for step, last, n_last, spare, n_spare, merged, n_merged in WAIT.findall(text):
+    for step, last, n_last, _spare, _n_spare, merged, n_merged in WAIT.findall(text):
         if int(step) >= FROM and (at is None or int(step) < at):
             last, n_last, n_merged = int(last) / 100, need(n_last), need(n_merged)
             others = (n_last is None or last >= n_last) and \
