@@ -71,8 +71,9 @@ TRAIN_DEFAULTS = {
     "reserve_background_spare_below": None,
     # ... that guard only before this step (null: always): from it on the spare is reserved
     # even if it wins more object steps, once the other guards pass (a deviation, label-free;
-    # round 24's seed 34: background last in 92-98 % of the validation scenes from step 2200,
-    # held back to step 3000 by a spare that shared the triangles with another expert)
+    # round 24's seed 34: last step's region the largest in 85-99 % of the validation scenes
+    # from step 2100, held back to the end by a spare that shared the triangles with another
+    # expert)
     "reserve_background_spare_until": None,
     # ... and no expert wins two or more object steps in this share of the validation
     # scenes or more (merge_check; no run reserved in that state has recovered: round 20's
@@ -180,7 +181,8 @@ PRESETS = {
                        "once the background goes last (checked from step 1500), then "
                        "proposals under 10 px lose; a run merged at step 1000 starts again "
                        "with another seed; a run still unreserved at step 3000 reserves the "
-                       "expert taking the background if it goes first, else the spare",
+                       "expert taking the background if it goes first, or the spare if only "
+                       "the spare's guard waits",
         # temperature_end 300 (a floor the paper does not have): annealed to 100, a run with
         # the paper's score (beta 9.54) collapsed once tau fell below ~150 (FG-ARI 1 -> 0.6); the
         # area score (the earlier default) explains the background first
