@@ -47,3 +47,22 @@ done
 train_seeds def "35 36"
 evaluate def-s35 def-s36
 econ-pyro curves def-s35 def-s36 --every 5 > curves-def.txt
+econ-pyro evaluate def-s35/best.pt --n 1000 --controlled 1000 --out ev/def-s35-best-r0.json \
+  > ev/def-s35-best-r0.txt
+for r in def-s35 def-s35/best.pt; do
+  econ-pyro inspect competition "$r" --n 200 > "competition-$(echo "$r" | tr / - | sed 's/.pt$//').txt"
+done
+# 6. The late drift of seed 35: its best checkpoint (step 2000) continued for 800 steps (fresh
+#    Adam, lr 3e-4, tau 300, background expert 0 kept) with the preset's bar on small proposals
+#    (model.min_region 10) and with 20, side by side (.ci/run beside them).  (A --resume cannot
+#    change model.min_region: the checkpoint's model config must match.)
+for m in 10 20; do
+  econ-pyro train --preset cpu-unique --set train.seed=35 --set train.init_from=def-s35/best.pt \
+    --set model.background_expert=0 --set model.min_region=$m --set train.temperature_start=300 \
+    --set train.temperature_end=300 --set train.lr=3e-4 --set train.restart_merged_at=null \
+    --set train.max_steps=800 --set train.standardise_latents=0 --out cont$m-s35 \
+    > cont$m-s35.log 2>&1 &
+done
+wait
+evaluate cont10-s35 cont20-s35
+for r in cont10-s35 cont20-s35; do econ-pyro inspect competition $r --n 200 > competition-$r.txt; done
