@@ -1111,6 +1111,19 @@ def test_restart_of_a_run_that_never_reserves_its_background(tmp_path, monkeypat
     assert "restarts" not in state and state["reserved_background"]["step"] == 2
 
 
+def _forced_reservation_run(tmp_path, monkeypatch, forced: dict, **options):
+    """A 20-step smoke run with a guarded reservation checked every 5 steps from step 5
+    (the last step's region must be the largest in 0.9 of the scenes) and ``forced`` values
+    in every reservation check; returns its state, reservation checks and log lines."""
+    real = trainer_mod.reservation_check
+    monkeypatch.setattr(trainer_mod, "reservation_check", lambda *a: {**real(*a), **forced})
+    logs = []
+    state = train(_smoke(max_steps=20, eval_every=5, reserve_background_at=5,
+                         reserve_background_last_largest=0.9, **options), tmp_path / "r",
+                  log=logs.append)
+    return state, _records(tmp_path / "r", "reservation_check"), logs
+
+
 @pytest.mark.parametrize("last_largest,taker_from,reserved_at", [
     (0.1, 10, 10), (0.1, 12, 15), (0.1, None, None), (0.6, 10, None)])
 def test_background_taker_reserved_in_a_background_first_run(tmp_path, monkeypatch,
@@ -1121,15 +1134,9 @@ def test_background_taker_reserved_in_a_background_first_run(tmp_path, monkeypat
     validation scenes (forced here), the expert that takes the largest region (forced: 2,
     while the spare is 0) is reserved instead of waiting; before that step, or with the
     background last in more scenes (0.6, still under the guard's 0.9), the run waits."""
-    real = trainer_mod.reservation_check
-    monkeypatch.setattr(trainer_mod, "reservation_check", lambda *a: {
-        **real(*a), "last_largest": last_largest, "spare": 0, "taker": 2, "taker_share": 0.8})
-    logs = []
-    state = train(_smoke(max_steps=20, eval_every=5, reserve_background_at=5,
-                         reserve_background_last_largest=0.9,
-                         reserve_background_taker_from=taker_from), tmp_path / "r",
-                  log=logs.append)
-    checks = _records(tmp_path / "r", "reservation_check")
+    state, checks, logs = _forced_reservation_run(
+        tmp_path, monkeypatch, {"last_largest": last_largest, "spare": 0, "taker": 2,
+                                "taker_share": 0.8}, reserve_background_taker_from=taker_from)
     if reserved_at is None:
         assert "reserved_background" not in state
         assert [c["step"] for c in checks] == [5, 10, 15, 20]
@@ -1154,16 +1161,9 @@ def test_spare_guard_ends_at_spare_until(tmp_path, monkeypatch, last_largest, sp
     spare's passes (forced: background last in 0.95 of the scenes, the spare -- expert 1 --
     winning 12 % of the object steps against the guard's 5 %) reserves the spare; before that
     step, without the option, or while another guard fails (0.6 under 0.9), the run waits."""
-    real = trainer_mod.reservation_check
-    monkeypatch.setattr(trainer_mod, "reservation_check", lambda *a: {
-        **real(*a), "last_largest": last_largest, "spare": 1, "spare_share": 0.12})
-    logs = []
-    state = train(_smoke(max_steps=20, eval_every=5, reserve_background_at=5,
-                         reserve_background_last_largest=0.9,
-                         reserve_background_spare_below=0.05,
-                         reserve_background_spare_until=spare_until), tmp_path / "r",
-                  log=logs.append)
-    checks = _records(tmp_path / "r", "reservation_check")
+    state, checks, logs = _forced_reservation_run(
+        tmp_path, monkeypatch, {"last_largest": last_largest, "spare": 1, "spare_share": 0.12},
+        reserve_background_spare_below=0.05, reserve_background_spare_until=spare_until)
     if reserved_at is None:
         assert "reserved_background" not in state
         assert [(c["step"], c["passed"]) for c in checks] == [(s, False) for s in (5, 10, 15, 20)]
