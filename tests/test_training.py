@@ -259,3 +259,79 @@ def test_tensorboard_writer_gets_scalars_and_is_closed(tmp_path, monkeypatch):
     assert ("loss", 2) in calls["scalars"] and ("loss", 4) in calls["scalars"]
     assert not any(t.startswith("idle_experts") for t in tags)
     assert calls["closed"] == 1
+
+
+def _scripted_val(monkeypatch, losses):
+    it = iter(losses)
+    monkeypatch.setattr(trainer_mod.Trainer, "validate", lambda self: next(it))
+
+
+def _same_tensors(a, b) -> bool:
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(_same_tensors(a[k], b[k]) for k in a)
+    if isinstance(a, list | tuple):
+        return len(a) == len(b) and all(_same_tensors(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, torch.Tensor):
+        return torch.equal(a, b)
+    return a == b
+
+
+@pytest.mark.parametrize("restore", [True, False])
+def test_restore_best_on_decrease(tmp_path, monkeypatch, restore):
+    """With train.restore_best_on_decrease a plateau decrease puts the weights and Adam
+    moments back to best.pt's (the lr stays decreased; step and counters go on); without it
+    the weights stay where the bad evaluations left them."""
+    # evaluations at steps 2, 4, 6, 8: best at 4, then two bad ones -> decrease at step 8
+    _scripted_val(monkeypatch, [3.0, 1.0, 2.0, 2.5])
+    msgs = []
+    state = train(_smoke(max_steps=8, eval_every=2, patience=2, dashboard=False,
+                         snapshot_every=0, max_lr_decreases=100, standardise_latents=0,
+                         restore_best_on_decrease=restore), tmp_path / "r", log=msgs.append)
+    last = torch.load(tmp_path / "r" / "last.pt", weights_only=True)
+    best = torch.load(tmp_path / "r" / "best.pt", weights_only=True)
+    assert best["state"]["step"] == 4 and last["state"]["step"] == 8
+    assert state["lr_decreases"] == 1
+    lr = _smoke()["train"]["lr"] * _smoke()["train"]["lr_factor"]
+    assert last["optimizer"]["param_groups"][0]["lr"] == pytest.approx(lr)
+    assert _same_tensors(last["model"], best["model"]) is restore
+    assert _same_tensors(last["optimizer"]["state"], best["optimizer"]["state"]) is restore
+    assert state["restorations"] == ([[8, 4]] if restore else [])
+    assert any("back to the best validation loss's (step 4" in m for m in msgs) is restore
+
+
+def test_restore_best_then_training_goes_on(tmp_path, monkeypatch):
+    """After the restore, training continues from the best weights at the lower lr: the
+    next steps' losses differ from an otherwise identical run without the option, and the
+    step count is not set back."""
+    losses = [3.0, 1.0, 2.0, 2.5, 2.0, 2.0]
+    runs = {}
+    for restore in (True, False):
+        _scripted_val(monkeypatch, losses)
+        train(_smoke(max_steps=12, eval_every=2, patience=2, dashboard=False, snapshot_every=0,
+                     max_lr_decreases=100, standardise_latents=0, log_every=2,
+                     restore_best_on_decrease=restore), tmp_path / str(restore),
+              log=lambda *_: None)
+        runs[restore] = dict(_losses(tmp_path / str(restore))[0])
+    assert sorted(runs[True]) == sorted(runs[False]) == [2, 4, 6, 8, 10, 12]
+    assert all(runs[True][s] == runs[False][s] for s in (2, 4, 6, 8))  # identical up to it
+    assert runs[True][10] != runs[False][10]
+
+
+def test_restore_best_skips_another_model_config(tmp_path, monkeypatch):
+    """A best.pt saved before the background reservation (another model config) is not
+    restored: training goes on with a log line."""
+    _scripted_val(monkeypatch, [1.0, 2.0, 2.5])  # best at 2; reserved at 4; decrease at 6
+    msgs = []
+    state = train(_smoke(max_steps=6, eval_every=2, patience=2, dashboard=False,
+                         snapshot_every=0, max_lr_decreases=100, standardise_latents=0,
+                         reserve_background_at=4, reserve_background_fresh_schedule=False,
+                         restore_best_on_decrease=True), tmp_path / "r", log=msgs.append)
+    assert state["lr_decreases"] == 1 and state["restorations"] == []
+    assert any("no best checkpoint of this model config" in m for m in msgs)
+
+
+def test_restore_best_must_be_bool():
+    from econ_pyro.config import ConfigError
+
+    with pytest.raises(ConfigError, match="restore_best_on_decrease must be true or false"):
+        resolve_config("smoke", sets=["train.restore_best_on_decrease=3"])

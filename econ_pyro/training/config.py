@@ -155,7 +155,8 @@ def validate(cfg: dict) -> ECONConfig:
     if not isinstance(tr["balance_start"], int) or tr["balance_start"] < 0:
         raise ConfigError(f"train.balance_start must be an int >= 0, got {tr['balance_start']!r}")
     for key in ("reserve_background_copy", "revive_after_reservation",
-                "reserve_background_exclusive", "reserve_background_fresh_schedule"):
+                "reserve_background_exclusive", "reserve_background_fresh_schedule",
+                "restore_best_on_decrease"):
         if not isinstance(tr[key], bool):
             raise ConfigError(f"train.{key} must be true or false, got {tr[key]!r}")
     _number(tr, "reserve_background_min_region", 0, False, "a number >= 0")

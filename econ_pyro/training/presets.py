@@ -15,6 +15,12 @@ TRAIN_DEFAULTS = {
     "patience": 5,  # evaluations without improvement before the lr is divided
     "lr_factor": 0.31622776601683794,  # 1 / sqrt(10)
     "max_lr_decreases": 5,  # stop after the 5th decrease
+    # at every decrease (the last, which ends training, too) the weights and the Adam moments
+    # go back to those of the best validation loss so far (best.pt) and training goes on
+    # from there at the lower lr; step, time and schedule counters go on (a rollback; a
+    # deviation: App. C.3 only divides the lr).  Against a drift after the best validation
+    # loss (docs/SPECIALISATION.md, rounds 24-25)
+    "restore_best_on_decrease": False,
     "log_every": 10,
     "checkpoint_every": 100,
     "nan": "stop",  # on a non-finite loss or gradient: "stop", or "skip" the batch

@@ -296,7 +296,7 @@ class Trainer:
         self.state = {"step": 0, "best_val": math.inf, "bad_evals": 0, "lr_decreases": 0,
                       "elapsed": 0.0, "lr": tr["lr"], "done": None,
                       "last_win": [0] * self.model_cfg.n_experts, "anneal_from": 0,
-                      "revivals": [], "splits": []}
+                      "revivals": [], "splits": [], "restorations": []}
         self.shares = WinShares(self.model_cfg.n_experts, tr["balance_decay"])
         if resume:
             self._restore(load_checkpoint(self.out / "last.pt"))
@@ -574,6 +574,26 @@ class Trainer:
             self.econ.competition.mode = mode
             self.log(f"step {step}: the training competition is {mode} from here "
                      "(train.deterministic_from / reserve_background_deterministic_after)")
+
+    def _restore_best(self) -> int | None:
+        """Weights and Adam moments back to ``best.pt``'s (``train.restore_best_on_decrease``);
+        the lr (just decreased), step, time, schedule counters and RNG stream go on.  Returns
+        the best checkpoint's step, or None (nothing restored) when there is no best.pt or
+        it has another model config (saved before a background reservation)."""
+        path = self.out / "best.pt"
+        best = load_checkpoint(path) if path.is_file() else None
+        if best is None or best["config"]["model"] != self.cfg["model"]:
+            self.log(f"step {self.state['step']}: no best checkpoint of this model config to "
+                     "restore (train.restore_best_on_decrease); training goes on")
+            return None
+        lr = self.opt.param_groups[0]["lr"]
+        self.econ.load_state_dict(best["model"])
+        self.opt.load_state_dict(best["optimizer"])
+        self._set_lr(lr)
+        step = int(best["state"]["step"])
+        self.log(f"step {self.state['step']}: lr {lr:.2e}; weights and Adam moments back to "
+                 f"the best validation loss's (step {step}; train.restore_best_on_decrease)")
+        return step
 
     def _restart_lr_schedule(self) -> None:
         """The plateau schedule starts afresh: the best validation loss so far is forgotten
@@ -918,7 +938,7 @@ class Trainer:
         st, tr = self.state, self.tr
         with self._unbiased():
             val = self.dist.from_main(self.validate() if self.dist.main else 0.0)
-        improved = val < st["best_val"]
+        improved, restore = val < st["best_val"], False
         if improved:
             st["best_val"], st["bad_evals"] = val, 0
         else:
@@ -929,6 +949,7 @@ class Trainer:
                 st["bad_evals"] = 0
                 for g in self.opt.param_groups:
                     g["lr"] *= tr["lr_factor"]
+                restore = tr["restore_best_on_decrease"]
         st["lr"] = self.opt.param_groups[0]["lr"]
         rec = {"step": st["step"], "val_loss": val, "best_val": st["best_val"], "lr": st["lr"],
                "lr_decreases": st["lr_decreases"], "elapsed": time.perf_counter() - t0}
@@ -948,6 +969,10 @@ class Trainer:
         if tr["snapshot_every"] and st["step"] % tr["snapshot_every"] == 0 and self.dist.main:
             with torch.random.fork_rng(devices=[]):
                 self._snapshot()
+        if restore:  # after the evaluation's records, which describe the weights it judged
+            back_to = self._restore_best()
+            if back_to is not None:
+                st["restorations"].append([st["step"], back_to])
         self.save("last")
         if improved:
             self.save("best")
