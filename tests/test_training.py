@@ -335,3 +335,36 @@ def test_restore_best_must_be_bool():
 
     with pytest.raises(ConfigError, match="restore_best_on_decrease must be true or false"):
         resolve_config("smoke", sets=["train.restore_best_on_decrease=3"])
+
+
+def test_validation_competition_deterministic(tmp_path):
+    """With validation_competition="deterministic" the validation loss does not depend on
+    the competition temperature (the best-scoring expert wins), is the same at every call,
+    leaves the training RNG stream and the training competition's mode alone; with
+    "training" it draws winners at the temperature from the training stream."""
+    import pyro
+
+    pyro.set_rng_seed(0)
+    tr = trainer_mod.Trainer(_smoke(validation_competition="deterministic"), tmp_path / "d",
+                             log=lambda *_: None)
+    comp = tr.econ.competition
+    before = torch.get_rng_state()
+    vals = []
+    for tau in (1e-3, 1e6, 1e-3):
+        comp.temperature = tau
+        vals.append(tr.validate())
+    assert vals[0] == vals[1] == vals[2]
+    assert torch.equal(torch.get_rng_state(), before)
+    assert comp.mode == "stochastic"
+    tr.tr["validation_competition"] = "training"
+    comp.temperature = 1e6  # (near-)uniform winners: far from the best-scoring ones
+    hot = [tr.validate() for _ in range(3)]
+    assert not torch.equal(torch.get_rng_state(), before)
+    assert len(set(hot)) > 1 and min(hot) > vals[0]
+
+
+def test_validation_competition_config():
+    from econ_pyro.config import ConfigError
+
+    with pytest.raises(ConfigError, match="validation_competition must be"):
+        resolve_config("smoke", sets=["train.validation_competition=greedy"])

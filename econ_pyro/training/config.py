@@ -159,6 +159,9 @@ def validate(cfg: dict) -> ECONConfig:
                 "restore_best_on_decrease"):
         if not isinstance(tr[key], bool):
             raise ConfigError(f"train.{key} must be true or false, got {tr[key]!r}")
+    if tr["validation_competition"] not in ("training", "deterministic"):
+        raise ConfigError("train.validation_competition must be \"training\" or "
+                          f"\"deterministic\", got {tr['validation_competition']!r}")
     _number(tr, "reserve_background_min_region", 0, False, "a number >= 0")
     for key in ("revive_after_reservation", "reserve_background_exclusive",
                 "reserve_background_min_region"):

@@ -369,13 +369,30 @@ class Trainer:
 
     @torch.no_grad()
     def validate(self) -> float:
-        total, n = 0.0, 0
-        for batch in self.data.val_batches(self.tr["batch_size"]):
-            x, kw = self._inputs(batch)
-            with without_param_sites():
-                res = self.elbo.compute(self.econ.model, self.econ.guide, x, **kw)
-            total += res.loss.item() * len(x)
-            n += len(x)
+        """The validation loss: the negative ELBO per scene on the validation scenes, which
+        drives the plateau schedule, ``best.pt`` and ``restore_best_on_decrease``.  With
+        ``train.validation_competition = "deterministic"`` the best-scoring expert wins (as
+        in ``decompose`` / ``evaluate``) and the remaining noise comes from a fixed seed, the
+        same at every evaluation, without touching the training RNG stream; with
+        ``"training"`` the training competition draws from that stream."""
+        fixed = self.tr["validation_competition"] == "deterministic"
+        c = self.econ.competition
+        saved = c.mode
+        cuda = None if self.device.type == "cuda" else []  # torch.manual_seed seeds both
+        with torch.random.fork_rng(devices=cuda, enabled=fixed):
+            if fixed:
+                torch.manual_seed(self.tr["seed"])
+                c.mode = "deterministic"
+            try:
+                total, n = 0.0, 0
+                for batch in self.data.val_batches(self.tr["batch_size"]):
+                    x, kw = self._inputs(batch)
+                    with without_param_sites():
+                        res = self.elbo.compute(self.econ.model, self.econ.guide, x, **kw)
+                    total += res.loss.item() * len(x)
+                    n += len(x)
+            finally:
+                c.mode = saved
         return total / n
 
     # ---- the loop

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# usage: runs.sh [RUNS_FOLDER] -- round 25 (session 25), run from the repository root.  One
+# thread per process; two trainings side by side on 2 cores.  Machine: lscpu.txt (the
+# AVX-512 AMD EPYC of rounds 20-24, family 25 model 17).
+HERE=$(cd "$(dirname "$0")" && pwd)
+. "$HERE/../records.sh"
+runs_folder "$1"
+ROOT=..  # the folder holding round 20-24's run folders as r20 ... r24
+# 0. Every run of rounds 20-24 at its best checkpoint (1000 held-out scenes, as its last.pt
+#    was evaluated then; best_vs_last.py tabulates both)
+for r in r24/def-s36 r24/cand-s33 r24/cand-s34 r24/spare-s34 r24/cont10-s35 r24/cont20-s35 \
+    r23/all-s31 r23/all-s32 r23/take-s30 r23/taker-s30 r22/both-s27 r22/both-s28 r22/both-s29 \
+    r22/both-s30 r22/mg-s14 r22/mg-s2021 r21/def-s25 r21/def-s26 r21/win-s14 r21/win-s2021 \
+    r20/hot-s13 r20/hot-s14 r20/hot-s2021 r20/hot-s22 r24/mgspare-s2021 r24/mgtaker-s2021; do
+  n=$(echo $r | tr / -)
+  econ-pyro evaluate "$ROOT/$r/best.pt" --n 1000 --out "ev/$n-best.json" > "ev/$n-best.txt"
+done
+(cd "$HERE/.." && python round25/best_vs_last.py "$ROOT") > best_vs_last.txt
+# 1. The committed default + train.restore_best_on_decrease on seeds 35 and 36, the two
+#    seeds that drifted after their best validation loss in round 24 (def-s35, def-s36;
+#    identical to them up to the first lr decrease)
+train_seeds rb "35 36" --set train.restore_best_on_decrease=true
+evaluate rb-s35 rb-s36
+econ-pyro curves rb-s35 rb-s36 --every 5 > curves-rb.txt
