@@ -22,3 +22,17 @@ done
 train_seeds rb "35 36" --set train.restore_best_on_decrease=true
 evaluate rb-s35 rb-s36
 econ-pyro curves rb-s35 rb-s36 --every 5 > curves-rb.txt
+# 2. The default as committed after part 1 (restore_best_on_decrease on) on fresh seeds 39, 40
+#    (run with --set train.restore_best_on_decrease=true, the same config)
+train_seeds rbd "39 40"
+evaluate rbd-s39 rbd-s40
+econ-pyro curves rbd-s39 rbd-s40 --every 5 > curves-rbd.txt
+# 3. The same + train.validation_competition=deterministic on seeds 35, 36 (vd-s35, vd-s36), each
+#    started when one of part 2's runs ended; --max-time 2700 (the session's end)
+for s in 35 36; do
+  econ-pyro train --preset cpu-unique --set train.seed=$s \
+    --set train.validation_competition=deterministic --max-time 2700 --out vd-s$s > vd-s$s.log 2>&1 &
+done
+wait
+evaluate vd-s35 vd-s36
+econ-pyro curves vd-s35 vd-s36 --every 5 > curves-vd.txt
