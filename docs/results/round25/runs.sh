@@ -28,7 +28,8 @@ train_seeds rbd "39 40"
 evaluate rbd-s39 rbd-s40
 econ-pyro curves rbd-s39 rbd-s40 --every 5 > curves-rbd.txt
 # 3. The same + train.validation_competition=deterministic on seeds 35, 36 (vd-s35, vd-s36), each
-#    started when one of part 2's runs ended; --max-time 2700 (the session's end)
+#    started when one of part 2's runs ended; --max-time 2700 (the session's end); .ci/run
+#    ran beside them as a third process for their first 32 min
 for s in 35 36; do
   econ-pyro train --preset cpu-unique --set train.seed=$s \
     --set train.validation_competition=deterministic --max-time 2700 --out vd-s$s > vd-s$s.log 2>&1 &
