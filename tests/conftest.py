@@ -49,3 +49,11 @@ def smoke_run(tmp_path_factory):
                                    "--out", str(out)])
     assert res.exit_code == 0, res.output
     return out
+
+
+def scripted_validation(monkeypatch, losses) -> None:
+    """Make ``Trainer.validate`` return ``losses`` one per evaluation (schedule tests)."""
+    from econ_pyro.training import trainer
+
+    it = iter(losses)
+    monkeypatch.setattr(trainer.Trainer, "validate", lambda self: next(it))

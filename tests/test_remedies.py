@@ -9,7 +9,7 @@ from econ_pyro.config import ConfigError
 from econ_pyro.training import WinShares, resolve_config, revive_expert, temperature_at, train
 from econ_pyro.training import trainer as trainer_mod
 
-from .conftest import make_econ
+from .conftest import make_econ, scripted_validation
 
 MC = ECONConfig(temperature=7.0)
 
@@ -279,8 +279,7 @@ def test_late_background_reservation(tmp_path):
 def test_reservation_starts_the_lr_schedule_afresh(tmp_path, monkeypatch, fresh):
     """Validation losses from before the reservation are not the bar after it: with
     reserve_background_fresh_schedule the lr is not divided for failing to beat them."""
-    losses = iter([1.0, 1.0, 5.0, 4.9, 4.8, 4.7])  # evaluations at steps 2, 4 | 6, ..., 12
-    monkeypatch.setattr(trainer_mod.Trainer, "validate", lambda self: next(losses))
+    scripted_validation(monkeypatch, [1.0, 1.0, 5.0, 4.9, 4.8, 4.7])  # steps 2, 4 | 6, ..., 12
     state = train(_smoke(max_steps=12, eval_every=2, patience=2, dashboard=False,
                          reserve_background_at=6, reserve_background_fresh_schedule=fresh),
                   tmp_path / "r", log=lambda *_: None)
@@ -1235,8 +1234,7 @@ def test_deterministic_after_the_reservation(tmp_path, monkeypatch):
 def test_deterministic_patience(tmp_path, monkeypatch, patience):
     """With deterministic_patience the lr schedule starts afresh at the deterministic switch
     and uses that patience; without it, the losses from before the switch stay the bar."""
-    losses = iter([1.0, 2.0, 3.0, 5.0, 5.1, 4.0])  # evaluations at steps 2, 4, 6 | 8, 10, 12
-    monkeypatch.setattr(trainer_mod.Trainer, "validate", lambda self: next(losses))
+    scripted_validation(monkeypatch, [1.0, 2.0, 3.0, 5.0, 5.1, 4.0])  # steps 2, 4, 6 | 8, 10, 12
     state = train(_smoke(max_steps=12, eval_every=2, patience=1, dashboard=False,
                          max_lr_decreases=100, deterministic_from=6,
                          deterministic_patience=patience), tmp_path / "r", log=lambda *_: None)

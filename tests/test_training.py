@@ -15,6 +15,8 @@ from econ_pyro.cli.main import cli
 from econ_pyro.training import TrainingError, load, resolve_config, train
 from econ_pyro.training import trainer as trainer_mod
 
+from .conftest import scripted_validation
+
 
 def _smoke(**train_kw):
     cfg = resolve_config("smoke")
@@ -261,11 +263,6 @@ def test_tensorboard_writer_gets_scalars_and_is_closed(tmp_path, monkeypatch):
     assert calls["closed"] == 1
 
 
-def _scripted_val(monkeypatch, losses):
-    it = iter(losses)
-    monkeypatch.setattr(trainer_mod.Trainer, "validate", lambda self: next(it))
-
-
 def _same_tensors(a, b) -> bool:
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(_same_tensors(a[k], b[k]) for k in a)
@@ -282,7 +279,7 @@ def test_restore_best_on_decrease(tmp_path, monkeypatch, restore):
     moments back to best.pt's (the lr stays decreased; step and counters go on); without it
     the weights stay where the bad evaluations left them."""
     # evaluations at steps 2, 4, 6, 8: best at 4, then two bad ones -> decrease at step 8
-    _scripted_val(monkeypatch, [3.0, 1.0, 2.0, 2.5])
+    scripted_validation(monkeypatch, [3.0, 1.0, 2.0, 2.5])
     msgs = []
     state = train(_smoke(max_steps=8, eval_every=2, patience=2, dashboard=False,
                          snapshot_every=0, max_lr_decreases=100, standardise_latents=0,
@@ -306,7 +303,7 @@ def test_restore_best_then_training_goes_on(tmp_path, monkeypatch):
     losses = [3.0, 1.0, 2.0, 2.5, 2.0, 2.0]
     runs = {}
     for restore in (True, False):
-        _scripted_val(monkeypatch, losses)
+        scripted_validation(monkeypatch, losses)
         train(_smoke(max_steps=12, eval_every=2, patience=2, dashboard=False, snapshot_every=0,
                      max_lr_decreases=100, standardise_latents=0, log_every=2,
                      restore_best_on_decrease=restore), tmp_path / str(restore),
@@ -320,7 +317,7 @@ def test_restore_best_then_training_goes_on(tmp_path, monkeypatch):
 def test_restore_best_skips_another_model_config(tmp_path, monkeypatch):
     """A best.pt saved before the background reservation (another model config) is not
     restored: training goes on with a log line."""
-    _scripted_val(monkeypatch, [1.0, 2.0, 2.5])  # best at 2; reserved at 4; decrease at 6
+    scripted_validation(monkeypatch, [1.0, 2.0, 2.5])  # best at 2; reserved at 4; decrease at 6
     msgs = []
     state = train(_smoke(max_steps=6, eval_every=2, patience=2, dashboard=False,
                          snapshot_every=0, max_lr_decreases=100, standardise_latents=0,

@@ -120,6 +120,19 @@ def _atomic_save(obj, path: Path) -> None:
     os.replace(tmp, path)
 
 
+@torch.no_grad()
+def validation_loss(elbo, econ, batches) -> float:
+    """The negative ELBO per scene over ``batches`` of ``(x, model_kwargs)``, with the
+    competition as ``econ`` has it (``Trainer.validate``'s loop)."""
+    total, n = 0.0, 0
+    for x, kw in batches:
+        with without_param_sites():
+            res = elbo.compute(econ.model, econ.guide, x, **kw)
+        total += res.loss.item() * len(x)
+        n += len(x)
+    return total / n
+
+
 def load_checkpoint(path) -> dict:
     path = Path(path)
     if path.is_dir():
@@ -375,25 +388,18 @@ class Trainer:
         in ``decompose`` / ``evaluate``) and the remaining noise comes from a fixed seed, the
         same at every evaluation, without touching the training RNG stream; with
         ``"training"`` the training competition draws from that stream."""
-        fixed = self.tr["validation_competition"] == "deterministic"
+        batches = map(self._inputs, self.data.val_batches(self.tr["batch_size"]))
+        if self.tr["validation_competition"] != "deterministic":
+            return validation_loss(self.elbo, self.econ, batches)
         c = self.econ.competition
-        saved = c.mode
+        saved, c.mode = c.mode, "deterministic"
         cuda = None if self.device.type == "cuda" else []  # torch.manual_seed seeds both
-        with torch.random.fork_rng(devices=cuda, enabled=fixed):
-            if fixed:
+        try:
+            with torch.random.fork_rng(devices=cuda):
                 torch.manual_seed(self.tr["seed"])
-                c.mode = "deterministic"
-            try:
-                total, n = 0.0, 0
-                for batch in self.data.val_batches(self.tr["batch_size"]):
-                    x, kw = self._inputs(batch)
-                    with without_param_sites():
-                        res = self.elbo.compute(self.econ.model, self.econ.guide, x, **kw)
-                    total += res.loss.item() * len(x)
-                    n += len(x)
-            finally:
-                c.mode = saved
-        return total / n
+                return validation_loss(self.elbo, self.econ, batches)
+        finally:
+            c.mode = saved
 
     # ---- the loop
     def _log_metrics(self, rec: dict) -> None:

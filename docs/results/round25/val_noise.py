@@ -15,18 +15,6 @@ import torch
 from econ_pyro.training import trainer as tm
 
 
-def val_loss(econ, data, batch_size):
-    total, n = 0.0, 0
-    with torch.no_grad():
-        for batch in data.val_batches(batch_size):
-            x = batch["image"]
-            with tm.without_param_sites():
-                res = tm.ECONELBO().compute(econ.model, econ.guide, x)
-            total += res.loss.item() * len(x)
-            n += len(x)
-    return total / n
-
-
 def main(runs):
     pyro.enable_validation(False)
     for run in runs:
@@ -41,7 +29,8 @@ def main(runs):
             vals = []
             for s in range(10):
                 torch.manual_seed(s)
-                vals.append(val_loss(econ, data, tr["batch_size"]))
+                batches = ((b["image"], {}) for b in data.val_batches(tr["batch_size"]))
+                vals.append(tm.validation_loss(tm.ECONELBO(), econ, batches))
             print(f"{run} (step {ckpt['state']['step']}), {mode} competition, 10 seeds: "
                   f"mean {statistics.mean(vals):.1f}  sd {statistics.stdev(vals):.1f}  "
                   f"min {min(vals):.1f}  max {max(vals):.1f}")
