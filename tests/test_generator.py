@@ -31,6 +31,32 @@ def test_random_colours_range():
     assert len(np.unique(obj.reshape(-1, 3), axis=0)) > 500  # really random
 
 
+@pytest.mark.parametrize("w", [0.0, 0.25, 1.0])
+def test_class_colour_blends_the_same_random_draws(w):
+    """class_colour w: each object's colour is w x its class's unique colour + (1 - w) x the
+    colour the random kind draws with the same seed; shapes, places and background unchanged."""
+    rnd = generate_scenes(100, SceneConfig(kind="random"), seed=2)
+    mix = generate_scenes(100, SceneConfig(kind="random", class_colour=w), seed=2)
+    for k in ("visible", "amodal", "classes", "depth"):
+        np.testing.assert_array_equal(getattr(mix, k), getattr(rnd, k))
+    np.testing.assert_array_equal(mix.colours[:, 0], rnd.colours[:, 0])
+    for name, rgb in UNIQUE_COLOURS.items():
+        sel = rnd.classes == CLASS_IDS[name]
+        want = np.rint(w * np.array(rgb) + (1 - w) * rnd.colours[sel].astype(float))
+        np.testing.assert_array_equal(mix.colours[sel], want)
+    for n in range(20):  # the images are painted with the blended colours
+        for j in range(1, mix.visible.shape[1]):
+            assert (mix.images[n][mix.visible[n, j]] == mix.colours[n, j]).all()
+
+
+@pytest.mark.parametrize("kw", [{"class_colour": -0.1}, {"class_colour": 1.5},
+                                {"kind": "unique", "class_colour": 0.5},
+                                {"kind": "dsprites", "class_colour": 0.5}])
+def test_bad_class_colour(kw):
+    with pytest.raises(DataError, match="class_colour"):
+        SceneConfig(**kw)
+
+
 def test_dsprites_classes():
     s = generate_scenes(100, SceneConfig(kind="dsprites"), seed=0)
     expected = {CLASS_IDS[c] for c in ("square", "ellipse", "heart")}

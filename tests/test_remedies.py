@@ -218,6 +218,47 @@ def test_bad_curriculum(cur):
         validate(cfg)
 
 
+def test_colour_curriculum_blends_towards_random_colours():
+    """data.colour_curriculum {steps: 4}: batch s has the class colours at weight 1 - s/4
+    (batch 0: the unique colours), from step 4 on the random kind's own batches; the
+    validation scenes are random colours throughout."""
+    from econ_pyro.data.generator import UNIQUE_COLOURS
+    from econ_pyro.data.shapes import CLASS_IDS
+    from econ_pyro.training.trainer import _Data
+
+    cfg = _smoke()
+    cfg["data"].update(kind="random", colour_curriculum={"steps": 4})
+    data = _Data(cfg, 16, batch_size=8, seed=0, val_size=4)
+    plain = {**cfg, "data": {**cfg["data"], "colour_curriculum": None}}
+    ref = _Data(plain, 16, batch_size=8, seed=0, val_size=4)
+    assert [data.class_colour(s) for s in (0, 1, 2, 4, 9)] == [1.0, 0.75, 0.5, 0.0, 0.0]
+    b0 = data.batch(0)
+    for name, rgb in UNIQUE_COLOURS.items():  # step 0: every object in its class colour
+        sel = b0["classes"] == CLASS_IDS[name]
+        px = b0["image"].permute(0, 2, 3, 1)[(b0["visible"] * sel[:, :, None, None]).sum(1) > 0]
+        assert torch.equal(px, torch.tensor(rgb).float().div(255).expand_as(px))
+    for s in (1, 2):  # blended: different from the random batch, same shapes
+        assert not torch.equal(data.batch(s)["image"], ref.batch(s)["image"])
+        assert torch.equal(data.batch(s)["visible"], ref.batch(s)["visible"])
+    for s in (4, 5):
+        assert torch.equal(data.batch(s)["image"], ref.batch(s)["image"])
+    assert torch.equal(data.val["image"], ref.val["image"])
+
+
+@pytest.mark.parametrize("kind,cur", [("random", {"steps": 0}), ("random", {"steps": 2.5}),
+                                      ("random", {"steps": 5, "start": 0}),
+                                      ("random", {"steps": 5, "start": 1.5}),
+                                      ("random", {"steps": 5, "end": 0}),
+                                      ("random", 5), ("unique", {"steps": 5})])
+def test_bad_colour_curriculum(kind, cur):
+    from econ_pyro.training.config import validate
+
+    cfg = _smoke()
+    cfg["data"].update(kind=kind, colour_curriculum=cur)
+    with pytest.raises(ConfigError, match="colour_curriculum"):
+        validate(cfg)
+
+
 def test_balance_fades_linearly():
     from econ_pyro.training.remedies import balance_at
 

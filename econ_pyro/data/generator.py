@@ -44,6 +44,10 @@ class SceneConfig:
     repeat_classes: bool = False  # draw every class i.i.d. (else each class at most once first)
     min_scale: float = 0.35
     max_scale: float = 0.5
+    # random colours only: each object's colour is class_colour x its class's unique colour
+    # + (1 - class_colour) x its random colour (0: random colours; 1: the unique colours;
+    # a colour curriculum moves it from 1 to 0, econ_pyro/training: data.colour_curriculum)
+    class_colour: float = 0.0
 
     def __post_init__(self):
         if self.kind not in KINDS:
@@ -55,6 +59,11 @@ class SceneConfig:
             raise DataError(f"object count range {self.min_objects}-{self.max_objects} is invalid")
         if not 0 < self.min_scale <= self.max_scale <= 1:
             raise DataError("object scales must satisfy 0 < min_scale <= max_scale <= 1")
+        if not 0 <= self.class_colour <= 1:
+            raise DataError(f"class_colour must be in [0, 1], got {self.class_colour}")
+        if self.class_colour and self.kind != "random":
+            raise DataError("class_colour blends random colours with the unique ones: it needs "
+                            f"kind 'random', not {self.kind!r}")
 
     @property
     def classes(self) -> tuple[str, ...]:
@@ -113,18 +122,25 @@ def _draw_classes(rng: np.random.Generator, n_obj: np.ndarray, cfg: SceneConfig,
     return out
 
 
+def _unique_colours(classes) -> np.ndarray:
+    table = np.zeros((max(CLASS_IDS.values()) + 1, 3), dtype=np.uint8)
+    for name, rgb in UNIQUE_COLOURS.items():
+        table[CLASS_IDS[name]] = rgb
+    return table[np.clip(classes, 0, None)]
+
+
 def _draw_colours(rng, classes, bg, cfg) -> np.ndarray:
     n, o = classes.shape
     if cfg.kind == "unique":
-        table = np.zeros((max(CLASS_IDS.values()) + 1, 3), dtype=np.uint8)
-        for name, rgb in UNIQUE_COLOURS.items():
-            table[CLASS_IDS[name]] = rgb
-        col = table[np.clip(classes, 0, None)]
+        col = _unique_colours(classes)
     elif cfg.kind == "lowcontrast":
         delta = rng.integers(24, 49, size=(n, o, 3)) * rng.choice([-1, 1], size=(n, o, 3))
         col = np.clip(bg[:, None, :].astype(int) + delta, 0, 255).astype(np.uint8)
     else:
         col = rng.integers(128, 256, size=(n, o, 3)).astype(np.uint8)
+        if cfg.class_colour:  # the same draws, blended towards the class colours
+            w = cfg.class_colour
+            col = np.rint(w * _unique_colours(classes) + (1 - w) * col).astype(np.uint8)
     col[classes < 0] = 0
     return col
 

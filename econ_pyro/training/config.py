@@ -133,6 +133,23 @@ def _number(tr: dict, key: str, minimum: float, strict: bool, what: str) -> None
         raise ConfigError(f"train.{key} must be {what} or null, got {v!r}")
 
 
+def _check_colour_curriculum(data: dict) -> None:
+    cur = data.get("colour_curriculum")
+    if cur is None:
+        return
+    steps = cur.get("steps") if isinstance(cur, dict) else None
+    start = cur.get("start", 1.0) if isinstance(cur, dict) else None
+    if (not isinstance(cur, dict) or not set(cur) <= {"steps", "start"}
+            or isinstance(steps, bool) or not isinstance(steps, int) or steps < 1
+            or isinstance(start, bool) or not isinstance(start, (int, float))
+            or not 0 < start <= 1):
+        raise ConfigError("data.colour_curriculum must be null or {steps, start} with an "
+                          f"integer steps >= 1 and 0 < start <= 1 (optional), got {cur!r}")
+    if data["kind"] != "random" or data["path"] is not None:
+        raise ConfigError("data.colour_curriculum blends generated random colours with the "
+                          "unique ones: it needs data.kind random and no data.path")
+
+
 def validate(cfg: dict) -> ECONConfig:
     model = ECONConfig.from_dict(cfg["model"])
     tr = cfg["train"]
@@ -246,6 +263,7 @@ def validate(cfg: dict) -> ECONConfig:
                           "with 1 <= min_objects <= max_objects <= n_steps - 1")
     if cur is not None and cfg["data"]["path"] is not None:
         raise ConfigError("data.curriculum works on generated scenes only, not with data.path")
+    _check_colour_curriculum(cfg["data"])
     if not isinstance(tr["channels_last"], bool):
         raise ConfigError(f"train.channels_last must be true or false, got {tr['channels_last']!r}")
     if tr["device"] not in ("auto", "cpu", "cuda"):

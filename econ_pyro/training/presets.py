@@ -182,7 +182,12 @@ TRAIN_DEFAULTS = {
 DATA_DEFAULTS = {"kind": "unique", "path": None, "min_objects": 3, "max_objects": 3,
                  # e.g. {"steps": 1000, "min_objects": 1, "max_objects": 3}: generated scenes
                  # with that object count for the first `steps` steps (a curriculum)
-                 "curriculum": None}
+                 "curriculum": None,
+                 # e.g. {"steps": 3000}: random colours (data.kind random) blended with each
+                 # class's unique colour, the blend's weight falling linearly from "start"
+                 # (default 1: the unique colours) to 0 at step "steps" (a colour curriculum,
+                 # a deviation; validation scenes are unblended)
+                 "colour_curriculum": None}
 
 _CPU_NETS = {"image_size": 32, "attention_channels": [8, 16, 16], "vae_layers": 3,
              "vae_features": 16, "latent_dim": 3}

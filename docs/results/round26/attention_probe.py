@@ -1,0 +1,92 @@
+"""Round 26: can an attention U-Net of a given size find an object of one class, supervised?
+
+A capacity probe outside ECON (no competition, no VAE): one AttentionUNet per object class
+learns, with binary cross-entropy on the full scope, the visible mask of that class's object
+in generated scenes (3 objects, each class once: what a specialised expert's attention has to
+find).  It reports the IoU of the thresholded mask (0.5) on held-out scenes, per class, for
+unique and random colours and several U-Net sizes.  If the supervised net cannot find a
+class, the competition cannot teach it either.
+
+usage: OMP_NUM_THREADS=1 python attention_probe.py [--steps 1500] [--out probe.json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+
+import torch
+import torch.nn.functional as F
+
+from econ_pyro.data.datasets import scenes_to_tensors
+from econ_pyro.data.generator import SceneConfig, generate_scenes
+from econ_pyro.nets.attention import AttentionUNet
+
+
+def class_masks(t: dict, n_classes: int = 3) -> torch.Tensor:
+    """[N, C, H, W]: the visible mask of each class's object (zeros where absent)."""
+    vis, cls = t["visible"], t["classes"]
+    out = torch.zeros(vis.shape[0], n_classes, *vis.shape[2:])
+    for c in range(1, n_classes + 1):
+        sel = (cls == c).float()[:, :, None, None]  # [N, O+1, 1, 1]
+        out[:, c - 1] = (vis * sel).sum(1).clamp(max=1)
+    return out
+
+
+def iou(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Per-scene IoU of boolean masks [N, H, W] (1 where both are empty)."""
+    inter = (pred & target).flatten(1).sum(1).float()
+    union = (pred | target).flatten(1).sum(1).float()
+    return torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(union))
+
+
+def probe(kind: str, channels: list[int], steps: int, batch: int, seed: int) -> dict:
+    torch.manual_seed(seed)
+    cfg = SceneConfig(kind=kind)
+    test = scenes_to_tensors(generate_scenes(1000, cfg, seed=12345))
+    test_y = class_masks(test)
+    nets = [AttentionUNet(channels, in_channels=4) for _ in range(3)]
+    opt = torch.optim.Adam([p for n in nets for p in n.parameters()], lr=1e-3)
+    t0 = time.perf_counter()
+    for step in range(steps):
+        tr = scenes_to_tensors(generate_scenes(batch, cfg, seed=seed * 1_000_003 + step))
+        x, y = tr["image"], class_masks(tr)
+        scope = torch.ones_like(x[:, :1])
+        loss = sum(F.binary_cross_entropy(net(x, scope).squeeze(1).clamp(1e-6, 1 - 1e-6),
+                                          y[:, c]) for c, net in enumerate(nets))
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    train_s = time.perf_counter() - t0
+    with torch.no_grad():
+        scope = torch.ones_like(test["image"][:, :1])
+        ious = [iou(net(test["image"], scope).squeeze(1) > 0.5, test_y[:, c] > 0.5).mean().item()
+                for c, net in enumerate(nets)]
+    return {"kind": kind, "channels": channels, "steps": steps, "batch": batch,
+            "iou_per_class": [round(v, 3) for v in ious],
+            "iou_mean": round(sum(ious) / 3, 3), "final_loss": round(loss.item() / 3, 4),
+            "train_s": round(train_s, 1),
+            "params_per_net": sum(p.numel() for p in nets[0].parameters())}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--steps", type=int, default=1500)
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--kinds", nargs="+", default=["unique", "random"])
+    ap.add_argument("--channels", nargs="+", default=["8,16,16", "16,32,32", "32,64,64,64"])
+    ap.add_argument("--out", default="attention_probe.json")
+    args = ap.parse_args()
+    rows = []
+    for ch in args.channels:
+        for kind in args.kinds:
+            r = probe(kind, [int(c) for c in ch.split(",")], args.steps, args.batch, args.seed)
+            print(json.dumps(r), flush=True)
+            rows.append(r)
+    with open(args.out, "w") as f:
+        json.dump(rows, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
