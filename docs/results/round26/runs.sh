@@ -34,6 +34,7 @@ done
 python "$(dirname "$0")/table.py" ev/*.json > table.txt
 python "$(dirname "$0")/shape_signal.py" cpu-unique cur-s0/last.pt curt-s0/last.pt curd-s0/last.pt \
   curdr-s0/last.pt > shape_signal.txt
+python "$(dirname "$0")/colour_swap.py" cpu-unique > colour_swap.txt   # the class signal is the colour
 # part 4: one more fresh seed of the default (stopped by hand at lr 9.5e-6)
 train_seeds def 41
 econ-pyro evaluate def-s41/best.pt --n 1000 --controlled 1000 --out ev/def-s41-best.json > ev/def-s41-best.txt
