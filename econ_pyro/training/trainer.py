@@ -65,6 +65,9 @@ class _Data:
     def __init__(self, cfg: dict, image_size: int, batch_size: int, seed: int, val_size: int):
         d = cfg["data"]
         self.folder = None
+        # random colours starting near the unique ones (data.colour_curriculum; generated
+        # scenes only, config.validate checks)
+        self.colour = d.get("colour_curriculum")
         if d["path"] is None:
             scene_cfg = SceneConfig(kind=d["kind"], image_size=image_size,
                                     min_objects=d["min_objects"], max_objects=d["max_objects"])
@@ -75,8 +78,6 @@ class _Data:
                 self.warmup = ProceduralScenes(
                     replace(scene_cfg, min_objects=cur["min_objects"],
                             max_objects=cur["max_objects"]), batch_size, seed + 7919)
-            # random colours starting near the unique ones (data.colour_curriculum)
-            self.colour = d.get("colour_curriculum")
             self.val_scenes = generate_scenes(val_size, scene_cfg, seed=(seed, 2**31 - 1))
             self.val = scenes_to_tensors(self.val_scenes)
             return
@@ -97,7 +98,7 @@ class _Data:
     def class_colour(self, step: int) -> float:
         """The weight of the class colours in the training batch of ``step``: from
         ``colour_curriculum["start"]`` (default 1) down to 0 at step ``["steps"]``."""
-        if self.folder is not None or self.colour is None:
+        if self.colour is None:
             return 0.0
         return self.colour.get("start", 1.0) * max(0.0, 1.0 - step / self.colour["steps"])
 
@@ -105,10 +106,10 @@ class _Data:
         if self.folder is None:
             src = self.warmup if step < self.warmup_steps else self.train
             w = self.class_colour(step)
-            if not w:
-                return src.batch(step)
-            return scenes_to_tensors(generate_scenes(
-                src.batch_size, replace(src.cfg, class_colour=w), (src.seed, step)))
+            if w:  # the same batch of scenes, its colours blended
+                src = ProceduralScenes(replace(src.cfg, class_colour=w), src.batch_size,
+                                       src.seed)
+            return src.batch(step)
         g = torch.Generator().manual_seed(self.seed * 1_000_003 + step)
         idx = torch.randint(0, self.n_train, (self.batch_size,), generator=g).tolist()
         return collate([self.folder[i] for i in idx])

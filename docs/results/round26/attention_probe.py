@@ -20,6 +20,7 @@ import torch.nn.functional as F
 
 from econ_pyro.data.datasets import scenes_to_tensors
 from econ_pyro.data.generator import SceneConfig, generate_scenes
+from econ_pyro.metrics import iou
 from econ_pyro.nets.attention import AttentionUNet
 
 
@@ -33,11 +34,10 @@ def class_masks(t: dict, n_classes: int = 3) -> torch.Tensor:
     return out
 
 
-def iou(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """Per-scene IoU of boolean masks [N, H, W] (1 where both are empty)."""
-    inter = (pred & target).flatten(1).sum(1).float()
-    union = (pred | target).flatten(1).sum(1).float()
-    return torch.where(union > 0, inter / union.clamp(min=1), torch.ones_like(union))
+def mean_iou(pred: torch.Tensor, target: torch.Tensor) -> float:
+    """Mean over scenes of the IoU of boolean masks [N, H, W] (metrics.iou: 1 where both
+    are empty)."""
+    return sum(iou(p, t) for p, t in zip(pred.numpy(), target.numpy(), strict=True)) / len(pred)
 
 
 def probe(kind: str, channels: list[int], steps: int, batch: int, seed: int) -> dict:
@@ -60,7 +60,7 @@ def probe(kind: str, channels: list[int], steps: int, batch: int, seed: int) -> 
     train_s = time.perf_counter() - t0
     with torch.no_grad():
         scope = torch.ones_like(test["image"][:, :1])
-        ious = [iou(net(test["image"], scope).squeeze(1) > 0.5, test_y[:, c] > 0.5).mean().item()
+        ious = [mean_iou(net(test["image"], scope).squeeze(1) > 0.5, test_y[:, c] > 0.5)
                 for c, net in enumerate(nets)]
     return {"kind": kind, "channels": channels, "steps": steps, "batch": batch,
             "iou_per_class": [round(v, 3) for v in ious],

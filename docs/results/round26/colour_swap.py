@@ -14,10 +14,9 @@ from __future__ import annotations
 import argparse
 
 import torch
-from shape_signal import class_experts
+from shape_signal import class_experts, front_scores
 
 from econ_pyro import load
-from econ_pyro.competition import compete
 from econ_pyro.data.datasets import scenes_to_tensors
 from econ_pyro.data.generator import UNIQUE_COLOURS, SceneConfig, generate_scenes
 from econ_pyro.data.shapes import CLASS_IDS
@@ -32,17 +31,14 @@ def main() -> None:
     args = ap.parse_args()
     econ = load(args.model)
     econ.eval()
-    size, T = econ.config.image_size, econ.config.n_steps
-    t = scenes_to_tensors(generate_scenes(args.n, SceneConfig(image_size=size), seed=args.seed))
+    cfg = SceneConfig(image_size=econ.config.image_size)
+    t = scenes_to_tensors(generate_scenes(args.n, cfg, seed=args.seed))
     owner = torch.tensor(class_experts(econ, t))  # expert of class c + 1
     front = t["amodal"][:, -1]  # [n, H, W], the front object (unoccluded)
     shape_cls = t["classes"][:, -1] - 1  # 0 circle, 1 square, 2 triangle
     colour_of = torch.zeros(3, 3)
     for name, rgb in UNIQUE_COLOURS.items():
         colour_of[CLASS_IDS[name] - 1] = torch.tensor(rgb, dtype=torch.float) / 255
-    gt = torch.zeros(args.n, T, size, size)
-    gt[:, T - 1] = front
-    scope = torch.ones(args.n, 1, size, size)
     print(f"{args.model}: class experts {owner.tolist()}")
     for label, shift in (("control (own colour)", 0), ("repainted (next class's colour)", 1)):
         colour_cls = (shape_cls + shift) % 3
@@ -50,10 +46,7 @@ def main() -> None:
         m = front[:, None].bool().expand_as(x)
         x[m] = colour_of[colour_cls][:, :, None, None].expand_as(x)[m]
         for form in ("paper", "region"):
-            econ.competition.score_form = form
-            torch.manual_seed(args.seed)
-            s = compete(econ, x, scope, T, gt_regions=gt).scores  # [K, n]
-            best = s.argmin(0)
+            best = front_scores(econ, x, front, form, args.seed).argmin(0)
             print(f"  {label:32s} {form:6s}  shape's expert wins "
                   f"{(best == owner[shape_cls]).float().mean():.3f}  colour's expert wins "
                   f"{(best == owner[colour_cls]).float().mean():.3f}")

@@ -46,6 +46,21 @@ def class_experts(econ, t: dict, n_classes: int = 3) -> list[int]:
 
 
 @torch.no_grad()
+def front_scores(econ, x: torch.Tensor, front: torch.Tensor, form: str, seed: int):
+    """Scores ``[K, n]`` (+inf: not allowed) of every expert given the region ``front``
+    ``[n, H, W]`` at the first inference step (scope 1), with the score form ``form``."""
+    n, size, T = len(x), econ.config.image_size, econ.config.n_steps
+    gt = torch.zeros(n, T, size, size)
+    gt[:, T - 1] = front
+    saved, econ.competition.score_form = econ.competition.score_form, form
+    try:
+        torch.manual_seed(seed)
+        return compete(econ, x, torch.ones(n, 1, size, size), T, gt_regions=gt).scores
+    finally:
+        econ.competition.score_form = saved
+
+
+@torch.no_grad()
 def signal(econ, kind: str, n: int, seed: int, owners: str) -> dict:
     size = econ.config.image_size
 
@@ -54,26 +69,15 @@ def signal(econ, kind: str, n: int, seed: int, owners: str) -> dict:
                                                  seed=seed))
     t = scenes(kind)
     owner = class_experts(econ, scenes(owners))
-    T = econ.config.n_steps
     front = t["amodal"][:, -1]  # slot O = the front object (slots are back to front)
-    front_cls = t["classes"][:, -1] - 1
-    gt = torch.zeros(n, T, size, size)
-    gt[:, T - 1] = front
-    x, scope = t["image"], torch.ones(n, 1, size, size)
-    want = torch.tensor(owner)[front_cls]  # [n] the class's expert
+    want = torch.tensor(owner)[t["classes"][:, -1] - 1]  # [n] the class's expert
     out = {"kind": kind, "class_experts": owner}
-    saved = econ.competition.score_form
-    try:
-        for form in ("paper", "region"):
-            econ.competition.score_form = form
-            torch.manual_seed(seed)
-            s = compete(econ, x, scope, T, gt_regions=gt).scores  # [K, n], +inf: not allowed
-            own = s.gather(0, want[None]).squeeze(0)
-            others = s.scatter(0, want[None], float("inf")).min(0).values
-            out[form] = {"class_wins": round((own < others).float().mean().item(), 3),
-                         "median_gap": round((others - own).median().item(), 1)}
-    finally:
-        econ.competition.score_form = saved
+    for form in ("paper", "region"):
+        s = front_scores(econ, t["image"], front, form, seed)
+        own = s.gather(0, want[None]).squeeze(0)
+        others = s.scatter(0, want[None], float("inf")).min(0).values
+        out[form] = {"class_wins": round((own < others).float().mean().item(), 3),
+                     "median_gap": round((others - own).median().item(), 1)}
     return out
 
 
