@@ -29,6 +29,12 @@ class ECONConfig:
     # width of the encoder's first fully connected layer (None: 4 * latent_dim, App. C.2.1);
     # a deviation when set (docs/SPECIALISATION.md, round 15)
     encoder_hidden: int | None = None
+    # a factorised expert VAE (a deviation; 0: the paper's one encoder and decoder): the first
+    # shape_latent_dim dims of z are encoded from the region alone and are all the decoder's
+    # shape m~ sees; the others are encoded from image and region and, with them, give the
+    # appearance.  The region term L_r then cannot read the object's colour, which is where a
+    # unique-colour model's class signal sits (docs/SPECIALISATION.md, rounds 26-27)
+    shape_latent_dim: int = 0
     # objective, eq. 13: L_x + beta * L_z + gamma * L_r, with pixel noise sigma_x (eq. 5)
     beta: float = 1.0
     gamma: float = 1.0
@@ -73,6 +79,9 @@ class ECONConfig:
         need(self.latent_dim >= 1, f"latent_dim must be >= 1, got {self.latent_dim}")
         need(self.vae_layers >= 1 and self.vae_features >= 1,
              "vae_layers and vae_features must be >= 1")
+        need(0 <= self.shape_latent_dim < self.latent_dim,
+             f"shape_latent_dim must be in [0, latent_dim - 1] = [0, {self.latent_dim - 1}] "
+             f"(the appearance needs a latent dim too), got {self.shape_latent_dim}")
         need(self.encoder_hidden is None or self.encoder_hidden >= 1,
              f"encoder_hidden must be None or >= 1, got {self.encoder_hidden}")
         depth = len(self.attention_channels)

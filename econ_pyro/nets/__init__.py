@@ -2,6 +2,7 @@
 
 from .attention import AttentionUNet
 from .experts import Expert, ExpertEnsemble
-from .vae import BroadcastDecoder, Encoder
+from .vae import BroadcastDecoder, Encoder, ShapeAppearanceDecoder, ShapeAppearanceEncoder
 
-__all__ = ["AttentionUNet", "BroadcastDecoder", "Encoder", "Expert", "ExpertEnsemble"]
+__all__ = ["AttentionUNet", "BroadcastDecoder", "Encoder", "Expert", "ExpertEnsemble",
+           "ShapeAppearanceDecoder", "ShapeAppearanceEncoder"]

@@ -22,17 +22,21 @@ from torch.func import functional_call, stack_module_state, vmap
 
 from ..config import ECONConfig
 from .attention import AttentionUNet
-from .vae import BroadcastDecoder, Encoder
+from .vae import BroadcastDecoder, Encoder, ShapeAppearanceDecoder, ShapeAppearanceEncoder
 
 
 class Expert(nn.Module):
     def __init__(self, cfg: ECONConfig):
         super().__init__()
         self.attention = AttentionUNet(cfg.attention_channels)
-        self.encoder = Encoder(cfg.image_size, cfg.latent_dim, cfg.vae_layers, cfg.vae_features,
-                               cfg.encoder_hidden)
-        self.decoder = BroadcastDecoder(cfg.image_size, cfg.latent_dim, cfg.vae_layers,
-                                        cfg.vae_features)
+        nets = (cfg.image_size, cfg.latent_dim, cfg.vae_layers, cfg.vae_features)
+        if cfg.shape_latent_dim:  # a factorised VAE (a deviation, see ECONConfig)
+            s = cfg.shape_latent_dim
+            self.encoder = ShapeAppearanceEncoder(*nets[:2], s, *nets[2:], cfg.encoder_hidden)
+            self.decoder = ShapeAppearanceDecoder(*nets[:2], s, *nets[2:])
+        else:
+            self.encoder = Encoder(*nets, cfg.encoder_hidden)
+            self.decoder = BroadcastDecoder(*nets)
         # affine latent standardisation (econ_pyro.latents): the nets see u = loc + scale * z
         # while the model's z ~ N(0, I); identity unless a fitted one is applied (not part of
         # the state dict: checkpoints keep it apart, and training never changes it)
