@@ -32,3 +32,7 @@ for r in fu-s0/best.pt fvc-s0 fs1-s0 fdr-s0 fdrc-s0; do
   econ-pyro evaluate "$r" --n 1000 --controlled 0 --out "ev/${r%%/*}.json" > "ev/${r%%/*}.txt"
 done
 econ-pyro evaluate fs1-s0 --kind random --n 1000 --controlled 0 --out ev/fs1-s0-random.json > ev/fs1-s0-random.txt
+# part 3 (dashboard only): fdrc with gamma 3 (fgc) and with the stochastic competition at tau 30 (fsc)
+$R --set model.gamma=3.0 --set data.colour_curriculum={\"steps\":1500} --set train.max_time=1200 --out fgc-s0 > fgc-s0.log 2>&1 &
+$R --set model.competition=stochastic --set train.temperature_start=30 --set train.temperature_end=30 --set data.colour_curriculum={\"steps\":1500} --set train.max_time=1200 --out fsc-s0 > fsc-s0.log 2>&1 &
+wait
