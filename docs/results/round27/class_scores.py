@@ -22,12 +22,12 @@ ap = argparse.ArgumentParser()
 ap.add_argument("models", nargs="+")
 ap.add_argument("--n", type=int, default=400)
 args = ap.parse_args()
+t = scenes_to_tensors(generate_scenes(args.n, SceneConfig(kind="random", image_size=32),
+                                      seed=12345))  # the same scenes for every model
+c = t["classes"][:, -1]
 for m in args.models:
     econ = load(m).eval()
-    t = scenes_to_tensors(generate_scenes(args.n, SceneConfig(kind="random", image_size=32),
-                                          seed=12345))
     s = front_scores(econ, t["image"], t["amodal"][:, -1], "region", 0)  # [K, n]
-    c = t["classes"][:, -1]
     print(m, "background expert", econ.config.background_expert, "(inf: not allowed)")
     for k in range(1, 4):
         print(f"  class {k}: median L_r per expert",

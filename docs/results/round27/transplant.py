@@ -21,7 +21,7 @@ torch.manual_seed(0)
 state = ECON(ECONConfig.from_dict(cfg)).state_dict()
 src = unique["model"]
 for key in state:
-    e, rest = key.split(".", 3)[2], key.split(".", 3)[3]  # experts.experts.E.REST
+    _, _, e, rest = key.split(".", 3)  # experts.experts.E.REST
     old = f"experts.experts.{e}."
     if rest.startswith("attention."):
         state[key] = src[old + rest].clone()
