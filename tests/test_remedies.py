@@ -259,6 +259,43 @@ def test_bad_colour_curriculum(kind, cur):
         validate(cfg)
 
 
+def test_repeat_classes_draws_classes_iid():
+    """data.repeat_classes: training and validation scenes may hold a class twice (with
+    unique colours, in the same colour); without it every class appears at most once."""
+    from econ_pyro.data.generator import UNIQUE_COLOURS
+    from econ_pyro.data.shapes import CLASS_IDS
+    from econ_pyro.training.trainer import _Data
+
+    def repeats(classes):  # scenes in which some class appears more than once
+        obj = classes[:, 1:]
+        return sum(len(set(c.tolist()) - {-1}) < int((c >= 0).sum()) for c in obj)
+
+    cfg = _smoke()
+    once = _Data(cfg, 16, batch_size=64, seed=0, val_size=64)
+    assert repeats(once.batch(0)["classes"]) == 0 and repeats(once.val["classes"]) == 0
+    cfg["data"]["repeat_classes"] = True
+    rep = _Data(cfg, 16, batch_size=64, seed=0, val_size=64)
+    b = rep.batch(0)
+    # 3 classes drawn i.i.d. for 3 objects repeat in 1 - 6/27 = 78 % of the scenes
+    assert 0.6 < repeats(b["classes"]) / 64 < 0.95 and repeats(rep.val["classes"]) > 30
+    assert (b["classes"][:, 1:] >= 0).sum(1).eq(3).all()
+    for name, rgb in UNIQUE_COLOURS.items():  # still the class's unique colour
+        sel = b["classes"] == CLASS_IDS[name]
+        px = b["image"].permute(0, 2, 3, 1)[(b["visible"] * sel[:, :, None, None]).sum(1) > 0]
+        assert torch.equal(px, torch.tensor(rgb).float().div(255).expand_as(px))
+
+
+@pytest.mark.parametrize("data", [{"repeat_classes": 1}, {"repeat_classes": True,
+                                                          "path": "some/folder"}])
+def test_bad_repeat_classes(data):
+    from econ_pyro.training.config import validate
+
+    cfg = _smoke()
+    cfg["data"].update(data)
+    with pytest.raises(ConfigError, match="repeat_classes"):
+        validate(cfg)
+
+
 def test_balance_fades_linearly():
     from econ_pyro.training.remedies import balance_at
 

@@ -264,6 +264,12 @@ def validate(cfg: dict) -> ECONConfig:
     if cur is not None and cfg["data"]["path"] is not None:
         raise ConfigError("data.curriculum works on generated scenes only, not with data.path")
     _check_colour_curriculum(cfg["data"])
+    if not isinstance(cfg["data"]["repeat_classes"], bool):
+        raise ConfigError("data.repeat_classes must be true or false, got "
+                          f"{cfg['data']['repeat_classes']!r}")
+    if cfg["data"]["repeat_classes"] and cfg["data"]["path"] is not None:
+        raise ConfigError("data.repeat_classes draws generated scenes: it cannot be used with "
+                          "data.path")
     if not isinstance(tr["channels_last"], bool):
         raise ConfigError(f"train.channels_last must be true or false, got {tr['channels_last']!r}")
     if tr["device"] not in ("auto", "cpu", "cuda"):

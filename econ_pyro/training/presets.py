@@ -187,7 +187,11 @@ DATA_DEFAULTS = {"kind": "unique", "path": None, "min_objects": 3, "max_objects"
                  # class's unique colour, the blend's weight falling linearly from "start"
                  # (default 1: the unique colours) to 0 at step "steps" (a colour curriculum,
                  # a deviation; validation scenes are unblended)
-                 "colour_curriculum": None}
+                 "colour_curriculum": None,
+                 # generated scenes: draw each object's class i.i.d. (classes may repeat in a
+                 # scene; with unique colours, same-class objects share a colour) instead of
+                 # each class at most once (the paper's training data; a deviation, off)
+                 "repeat_classes": False}
 
 _CPU_NETS = {"image_size": 32, "attention_channels": [8, 16, 16], "vae_layers": 3,
              "vae_features": 16, "latent_dim": 3}

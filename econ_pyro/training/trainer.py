@@ -70,7 +70,8 @@ class _Data:
         self.colour = d.get("colour_curriculum")
         if d["path"] is None:
             scene_cfg = SceneConfig(kind=d["kind"], image_size=image_size,
-                                    min_objects=d["min_objects"], max_objects=d["max_objects"])
+                                    min_objects=d["min_objects"], max_objects=d["max_objects"],
+                                    repeat_classes=d.get("repeat_classes", False))
             self.train = ProceduralScenes(scene_cfg, batch_size, seed)
             cur = d.get("curriculum")  # easier scenes (fewer objects) for the first steps
             self.warmup_steps = cur["steps"] if cur else 0
