@@ -33,7 +33,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from .competition import compete, winner_region
 from .config import ECONConfig
 from .data import ProceduralScenes, SceneConfig
-from .distributions import normal_kl
+from .distributions import normal_kl, reparametrise
 from .econ import ECON
 from .infer import ECONELBO, train_step
 from .layers import appearance_nll, next_scope, region_kl
@@ -56,7 +56,7 @@ def plain_loss(econ: ECON, x: torch.Tensor) -> torch.Tensor:
         k = econ.competition.distribution(scores.T).sample()
         region = winner_region(econ, k, x, scope, t)
         mu, logvar = econ.experts.select("encode", k, x, region)
-        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+        z = reparametrise(mu, logvar)
         appearance, shape = econ.experts.select("decode", k, z)
         total = total + appearance_nll(x, region, appearance, cfg.sigma_x) \
             + cfg.beta * normal_kl(mu, logvar).sum(-1) + cfg.gamma * region_kl(region, scope, shape)
@@ -74,7 +74,7 @@ def all_graphs_loss(econ: ECON, x: torch.Tensor) -> torch.Tensor:
         regions = scope.expand(K, *scope.shape) if t == 1 \
             else econ.experts.all("attend", x, scope)
         mu, logvar = econ.experts.all("encode", x, regions, per_expert=(False, True))
-        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+        z = reparametrise(mu, logvar)
         appearance, shape = econ.experts.all("decode", z, per_expert=(True,))
         l_x = appearance_nll(x, regions, appearance, cfg.sigma_x)  # [K, B]
         l_r = region_kl(regions, scope, shape)

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 import pyro.distributions as dist
 import torch
 
+from .distributions import reparametrise
 from .layers import appearance_nll, region_kl
 
 AREA_EPS = 1.0  # pixels; keeps the area-normalised score finite for empty regions
@@ -192,7 +193,7 @@ def _score(econ, x, scope, regions, only=None):
     reparametrised sample), decodes, and is scored on L_x,t (eq. 10) and L_r,t (eq. 12)."""
     cfg = econ.config
     mu, logvar = econ.experts.all("encode", x, regions, per_expert=(False, True), only=only)
-    z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+    z = reparametrise(mu, logvar)
     appearance, shape = econ.experts.all("decode", z, per_expert=(True,), only=only)
     l_x = appearance_nll(x, regions, appearance, cfg.sigma_x)
     l_r = region_kl(regions, scope, shape)

@@ -47,9 +47,15 @@ def normal_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     return 0.5 * (mu.pow(2) + logvar.exp() - 1 - logvar)
 
 
+def reparametrise(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+    """One reparametrised draw z = mu + eps * exp(logvar / 2), eps ~ N(0, I): the competition's
+    proposals (outside Pyro; the guide's z_t sites draw through ``pyro.sample``)."""
+    return mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+
+
 @register_kl(RegionBernoulli, dist.Bernoulli)
 def _kl_region_bernoulli(q, p):
     return bernoulli_kl(q.probs, p.probs)
 
 
-__all__ = ["RegionBernoulli", "bernoulli_kl", "kl_divergence", "normal_kl"]
+__all__ = ["RegionBernoulli", "bernoulli_kl", "kl_divergence", "normal_kl", "reparametrise"]

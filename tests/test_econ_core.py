@@ -393,6 +393,23 @@ def test_region_kl_is_finite_with_finite_gradients_at_the_edges():
     torch.testing.assert_close(bernoulli_kl(torch.tensor(0.2), torch.tensor(0.7)), ref)
 
 
+def test_reparametrise_draws_from_the_posterior_with_pathwise_gradients():
+    """z = mu + eps exp(logvar / 2): the moments of N(mu, exp(logvar)), and the gradients of
+    the pathwise estimator (dz/dmu = 1, dz/dlogvar = (z - mu) / 2)."""
+    from econ_pyro.distributions import reparametrise
+
+    pyro.set_rng_seed(0)
+    mu = torch.tensor([1.5, -2.0]).repeat(200_000, 1).requires_grad_()
+    logvar = torch.tensor([0.0, 2 * torch.tensor(0.3).log().item()]).repeat(200_000, 1)
+    logvar.requires_grad_()
+    z = reparametrise(mu, logvar)
+    torch.testing.assert_close(z.mean(0), torch.tensor([1.5, -2.0]), atol=0.01, rtol=0)
+    torch.testing.assert_close(z.std(0), torch.tensor([1.0, 0.3]), atol=0.01, rtol=0)
+    z.sum().backward()
+    assert torch.equal(mu.grad, torch.ones_like(mu))
+    torch.testing.assert_close(logvar.grad, (z - mu).detach() / 2)
+
+
 def test_background_expert_explains_exactly_the_last_step(tiny_batch):
     econ = make_econ(background_expert=1, temperature=1e6)  # near-uniform competition
     for _ in range(5):
