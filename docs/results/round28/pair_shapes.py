@@ -11,15 +11,13 @@ import argparse
 
 import numpy as np
 import torch
+from pairs_split import object_steps
 
 from econ_pyro.data import SceneConfig, generate_scenes
 from econ_pyro.data.datasets import scenes_to_tensors
 from econ_pyro.generate import decompose
+from econ_pyro.metrics import iou
 from econ_pyro.training import load
-
-
-def iou(a, b):
-    return (a & b).sum() / max((a | b).sum(), 1)
 
 
 def main():
@@ -37,9 +35,8 @@ def main():
         torch.manual_seed(0)
         with torch.no_grad():
             out = decompose(load(m), x)
+        step = object_steps(out["regions"], torch.from_numpy(vis)).numpy()
         regions, shapes = out["regions"].numpy(), out["shapes"].numpy() > 0.5
-        cover = np.einsum("nohw,nthw->not", vis.astype(np.float32), regions)
-        step = cover.argmax(-1)
         rows = {"shape": ([], []), "region": ([], [])}
         for n in range(a.n):
             for i in range(3):

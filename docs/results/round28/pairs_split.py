@@ -20,13 +20,19 @@ from econ_pyro.generate import decompose
 from econ_pyro.training import load
 
 
+def object_steps(regions: torch.Tensor, visible: torch.Tensor) -> torch.Tensor:
+    """The inference step [N, O] whose region [N, T, H, W] covers most of each object's
+    visible mask [N, O, H, W] (not metrics.match_objects: its one-to-one matching cannot
+    give two objects the same step)."""
+    return torch.einsum("nohw,nthw->not", visible.float(), regions).argmax(-1)
+
+
 def split_table(econ, scenes, n_steps):
     x = scenes_to_tensors(scenes)["image"]
     with torch.no_grad():
         regions = decompose(econ, x, n_steps=n_steps)["regions"]  # [N, T, H, W]
     vis = torch.from_numpy(scenes.visible[:, 1:]).float()  # [N, O, H, W], objects only
-    cover = torch.einsum("nohw,nthw->not", vis, regions)
-    step = cover.argmax(-1)  # [N, O]
+    step = object_steps(regions, vis)  # [N, O]
     big = vis.flatten(2).sum(-1) >= 10
     grown = F.max_pool2d(vis, 3, 1, 1)  # 8-neighbourhood dilation
     cls = torch.from_numpy(scenes.classes[:, 1:].astype(np.int64))
