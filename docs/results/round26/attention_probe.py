@@ -40,33 +40,52 @@ def mean_iou(pred: torch.Tensor, target: torch.Tensor) -> float:
     return sum(iou(p, t) for p, t in zip(pred.numpy(), target.numpy(), strict=True)) / len(pred)
 
 
-def probe(kind: str, channels: list[int], steps: int, batch: int, seed: int) -> dict:
+def train_nets(channels: list[int], cfg: SceneConfig, steps: int, batch: int, seed: int,
+               targets, loss_fn) -> tuple[list[AttentionUNet], float, float]:
+    """One AttentionUNet per class trained on generated scenes of ``cfg`` (Adam 1e-3, full
+    scope): ``targets(tr)`` gives each class's target for a batch ``tr`` (``scenes_to_tensors``)
+    and ``loss_fn(p, target)`` the loss of masks p [N, H, W].  Returns the nets, the last
+    per-net loss and the seconds."""
     torch.manual_seed(seed)
-    cfg = SceneConfig(kind=kind)
-    test = scenes_to_tensors(generate_scenes(1000, cfg, seed=12345))
-    test_y = class_masks(test)
     nets = [AttentionUNet(channels, in_channels=4) for _ in range(3)]
     opt = torch.optim.Adam([p for n in nets for p in n.parameters()], lr=1e-3)
     t0 = time.perf_counter()
     for step in range(steps):
         tr = scenes_to_tensors(generate_scenes(batch, cfg, seed=seed * 1_000_003 + step))
-        x, y = tr["image"], class_masks(tr)
+        x = tr["image"]
         scope = torch.ones_like(x[:, :1])
-        loss = sum(F.binary_cross_entropy(net(x, scope).squeeze(1).clamp(1e-6, 1 - 1e-6),
-                                          y[:, c]) for c, net in enumerate(nets))
+        loss = sum(loss_fn(net(x, scope).squeeze(1).clamp(1e-6, 1 - 1e-6), y)
+                   for net, y in zip(nets, targets(tr), strict=True))
         opt.zero_grad(set_to_none=True)
         loss.backward()
         opt.step()
-    train_s = time.perf_counter() - t0
+    return nets, loss.item() / 3, time.perf_counter() - t0
+
+
+def net_facts(nets, final_loss: float, train_s: float) -> dict:
+    return {"final_loss": round(final_loss, 4), "train_s": round(train_s, 1),
+            "params_per_net": sum(p.numel() for p in nets[0].parameters())}
+
+
+def write_rows(rows: list[dict], out: str) -> None:
+    with open(out, "w") as f:
+        json.dump(rows, f, indent=1)
+
+
+def probe(kind: str, channels: list[int], steps: int, batch: int, seed: int) -> dict:
+    cfg = SceneConfig(kind=kind)
+    test = scenes_to_tensors(generate_scenes(1000, cfg, seed=12345))
+    test_y = class_masks(test)
+    nets, final_loss, train_s = train_nets(
+        channels, cfg, steps, batch, seed,
+        lambda tr: class_masks(tr).unbind(1), F.binary_cross_entropy)
     with torch.no_grad():
         scope = torch.ones_like(test["image"][:, :1])
         ious = [mean_iou(net(test["image"], scope).squeeze(1) > 0.5, test_y[:, c] > 0.5)
                 for c, net in enumerate(nets)]
     return {"kind": kind, "channels": channels, "steps": steps, "batch": batch,
             "iou_per_class": [round(v, 3) for v in ious],
-            "iou_mean": round(sum(ious) / 3, 3), "final_loss": round(loss.item() / 3, 4),
-            "train_s": round(train_s, 1),
-            "params_per_net": sum(p.numel() for p in nets[0].parameters())}
+            "iou_mean": round(sum(ious) / 3, 3), **net_facts(nets, final_loss, train_s)}
 
 
 def main() -> None:
@@ -84,8 +103,7 @@ def main() -> None:
             r = probe(kind, [int(c) for c in ch.split(",")], args.steps, args.batch, args.seed)
             print(json.dumps(r), flush=True)
             rows.append(r)
-    with open(args.out, "w") as f:
-        json.dump(rows, f, indent=1)
+    write_rows(rows, args.out)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
+import sys
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from econ_pyro.data.datasets import scenes_to_tensors
 from econ_pyro.data.generator import SceneConfig, generate_scenes
-from econ_pyro.nets.attention import AttentionUNet
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "round26"))
+from attention_probe import net_facts, train_nets, write_rows  # noqa: E402
 
 CFG = SceneConfig(kind="unique", min_objects=4, max_objects=5, repeat_classes=True)
 
@@ -55,21 +58,10 @@ def best_iou(mask: torch.Tensor, objs: torch.Tensor) -> torch.Tensor:
 
 
 def probe(channels: list[int], steps: int, batch: int, seed: int) -> dict:
-    torch.manual_seed(seed)
     test = scenes_to_tensors(generate_scenes(1000, CFG, seed=12345))
-    nets = [AttentionUNet(channels, in_channels=4) for _ in range(3)]
-    opt = torch.optim.Adam([p for n in nets for p in n.parameters()], lr=1e-3)
-    t0 = time.perf_counter()
-    for step in range(steps):
-        tr = scenes_to_tensors(generate_scenes(batch, CFG, seed=seed * 1_000_003 + step))
-        x = tr["image"]
-        scope = torch.ones_like(x[:, :1])
-        loss = sum(one_object_loss(net(x, scope).squeeze(1).clamp(1e-6, 1 - 1e-6),
-                                   class_objects(tr, c + 1)) for c, net in enumerate(nets))
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-    train_s = time.perf_counter() - t0
+    nets, final_loss, train_s = train_nets(
+        channels, CFG, steps, batch, seed,
+        lambda tr: [class_objects(tr, c) for c in (1, 2, 3)], one_object_loss)
     net_iou, filter_iou, n = 0.0, 0.0, 0
     with torch.no_grad():
         x = test["image"]
@@ -84,9 +76,7 @@ def probe(channels: list[int], steps: int, batch: int, seed: int) -> dict:
             n += int(many.sum())
     return {"channels": channels, "steps": steps, "batch": batch, "cases": n,
             "iou_one_object_net": round(net_iou / n, 3),
-            "iou_colour_filter": round(filter_iou / n, 3),
-            "final_loss": round(loss.item() / 3, 4), "train_s": round(train_s, 1),
-            "params_per_net": sum(p.numel() for p in nets[0].parameters())}
+            "iou_colour_filter": round(filter_iou / n, 3), **net_facts(nets, final_loss, train_s)}
 
 
 def main() -> None:
@@ -102,8 +92,7 @@ def main() -> None:
         r = probe([int(c) for c in ch.split(",")], args.steps, args.batch, args.seed)
         print(json.dumps(r), flush=True)
         rows.append(r)
-    with open(args.out, "w") as f:
-        json.dump(rows, f, indent=1)
+    write_rows(rows, args.out)
 
 
 if __name__ == "__main__":
