@@ -25,4 +25,5 @@ def _freeze(self, step):
 
 
 T.Trainer._freeze_attention = _freeze
-sys.exit(train.main(sys.argv[1:], standalone_mode=False) or 0)
+if __name__ == "__main__":
+    sys.exit(train.main(sys.argv[1:], standalone_mode=False) or 0)
