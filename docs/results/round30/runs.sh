@@ -65,3 +65,6 @@ for r in curt-s1 curt-s2; do
   econ-pyro evaluate $r $OOD --out ev/$r-ood.json > ev/$r-ood.txt
 done
 python "$R28/pairs_split.py" curt-s1 curt-s2 --kind random > pairs_random_ood_s12.txt
+# the starting point of curt: the shipped cpu-unique on random colours
+econ-pyro evaluate cpu-unique --kind random --n 1000 --controlled 0 \
+  --out ev/cpu-unique-random-in.json > ev/cpu-unique-random-in.txt
