@@ -333,7 +333,9 @@ PRESETS["cpu-unique-finish"] = {
 # under 10 px lose), trained on random colours that start at each class's unique colour and
 # fade to random over 3000 steps while tau anneals 300 -> 30, then 759 steps on plain random
 # colours (~40 min on one core).  It segments better than cpu-random in and out of
-# distribution but does not specialise (docs/SPECIALISATION.md, rounds 26 and 30)
+# distribution but does not specialise (docs/SPECIALISATION.md, rounds 26 and 30).  It names
+# the shipped cpu-unique (the session-15 model): shipping another one under that name must
+# keep this one under its own name and point init_from there, as cpu-random did with -s4
 PRESETS["cpu-random-curriculum"] = {
     "description": "random colours from the shipped cpu-unique through a colour curriculum "
                    "(class colours fade to random over 3000 steps, tau 300 -> 30), the paper's "
