@@ -68,3 +68,11 @@ python "$R28/pairs_split.py" curt-s1 curt-s2 --kind random > pairs_random_ood_s1
 # the starting point of curt: the shipped cpu-unique on random colours
 econ-pyro evaluate cpu-unique --kind random --n 1000 --controlled 0 \
   --out ev/cpu-unique-random-in.json > ev/cpu-unique-random-in.txt
+# part 4 (the session's last 30 min, alone, two threads): the preset trained with T = 6 on 3-5
+# objects whose classes repeat (the curriculum and the anneal shortened to 2000 steps to fit)
+OMP_NUM_THREADS=2 econ-pyro train --preset cpu-random-curriculum --set model.n_steps=6 \
+  --set data.min_objects=3 --set data.max_objects=5 --set data.repeat_classes=true \
+  --set data.colour_curriculum={\"steps\":2000} --set train.anneal_steps=2000 \
+  --set train.max_time=1680 --out c6 > c6.log 2>&1
+econ-pyro evaluate c6 $OOD --out ev/c6-ood.json > ev/c6-ood.txt
+econ-pyro evaluate c6 --objects 3 --n-steps 4 --n 1000 --controlled 0 --out ev/c6-in.json > ev/c6-in.txt
