@@ -85,35 +85,36 @@ def test_export_writes_a_small_loadable_file(tmp_path):
 def test_cpu_random_preset_starts_from_the_session_4_unique_model(tmp_path):
     """The random-colour curriculum starts from the unique-colour model it was measured
     with (session 4's, shipped as cpu-unique-s4 since cpu-unique became its continuation)."""
-    from econ_pyro.training import resolve_config, train
-
-    cfg = resolve_config("cpu-random", sets=["train.max_steps=0", "train.val_size=4",
-                                             "train.dashboard=false"])
-    train(cfg, tmp_path / "r", log=lambda *_: None)
-    start, unique = econ_pyro.load(tmp_path / "r"), econ_pyro.load("cpu-unique-s4")
-    assert start.config.background_expert == unique.config.background_expert is not None
+    start, unique = _started_from("cpu-random", "cpu-unique-s4", tmp_path)
     assert start.config.score == "region" and unique.config.score == "paper"
-    for a, b in zip(start.state_dict().values(), unique.state_dict().values(), strict=True):
-        assert torch.equal(a, b)
 
 
 def test_cpu_random_curriculum_preset_is_round_30s_curt(tmp_path):
     """cpu-random-curriculum starts from the shipped cpu-unique (weights and background
     expert), keeps its objective with min_region 10, and fades the class colours to random
     over 3000 steps while tau anneals 300 -> 30 (the recipe measured as curt in rounds 26, 30)."""
-    from econ_pyro.training import resolve_config, train
+    from econ_pyro.training import resolve_config
     from econ_pyro.training.schedule import temperature_at
 
-    cfg = resolve_config("cpu-random-curriculum", sets=["train.max_steps=0", "train.val_size=4",
-                                                        "train.dashboard=false"])
-    unique_cfg = resolve_config("cpu-unique")
-    assert cfg["model"] == {**unique_cfg["model"], "min_region": 10}
+    cfg = resolve_config("cpu-random-curriculum")
+    assert cfg["model"] == {**resolve_config("cpu-unique")["model"], "min_region": 10}
     assert cfg["data"]["kind"] == "random" and cfg["data"]["colour_curriculum"] == {"steps": 3000}
     tr = cfg["train"]
     assert [temperature_at(tr, None, s) for s in (0, 3000, 3759)] == pytest.approx([300, 30, 30])
-    train(cfg, tmp_path / "r", log=lambda *_: None)
-    start, unique = econ_pyro.load(tmp_path / "r"), econ_pyro.load("cpu-unique")
-    assert start.config.background_expert == unique.config.background_expert is not None
+    start, unique = _started_from("cpu-random-curriculum", "cpu-unique", tmp_path)
     assert start.config.score == unique.config.score == "paper"
+
+
+def _started_from(preset: str, init: str, tmp_path):
+    """(the model ``preset`` trains from, after 0 steps; the pretrained ``init``): asserts
+    that the two have the same weights and the same reserved background expert."""
+    from econ_pyro.training import resolve_config, train
+
+    cfg = resolve_config(preset, sets=["train.max_steps=0", "train.val_size=4",
+                                       "train.dashboard=false"])
+    train(cfg, tmp_path / "r", log=lambda *_: None)
+    start, unique = econ_pyro.load(tmp_path / "r"), econ_pyro.load(init)
+    assert start.config.background_expert == unique.config.background_expert is not None
     for a, b in zip(start.state_dict().values(), unique.state_dict().values(), strict=True):
         assert torch.equal(a, b)
+    return start, unique

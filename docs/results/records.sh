@@ -18,3 +18,21 @@ train_seeds() {  # train_seeds NAME "SEED ..." [--set ...]: cpu-unique runs NAME
   done
   wait
 }
+# 1000 held-out scenes out of distribution: 4-5 objects, classes i.i.d., T = 6 (rounds 28-30)
+OOD="--objects 4-5 --repeat-classes --n-steps 6 --n 1000 --controlled 0"
+evaluate_in_ood() {  # evaluate_in_ood RUN...: 1000 held-out scenes out of and in distribution
+  for r in "$@"; do
+    econ-pyro evaluate "$r" $OOD --out "ev/$r-ood.json" > "ev/$r-ood.txt"
+    econ-pyro evaluate "$r" --n 1000 --controlled 0 --out "ev/$r-in.json" > "ev/$r-in.txt"
+  done
+}
+evaluate_ood() {  # evaluate_ood RUN...: round 28's pairs split (4-5 objects, T = 6; 3 objects,
+  # T = 4), then evaluate_in_ood (rounds 29-30)
+  local r28
+  r28="$(cd "$(dirname "${BASH_SOURCE[0]}")/round28" && pwd)"
+  for r in "$@"; do
+    python "$r28/pairs_split.py" "$r" > "pairs_ood_$r.txt"
+    python "$r28/pairs_split.py" "$r" --objects 3 --n-steps 4 > "pairs_3_$r.txt"
+    evaluate_in_ood "$r"
+  done
+}

@@ -21,7 +21,6 @@ for s in 0 1; do
     --set train.snapshot_every=0 --set data.repeat_classes=true > srep-s$s.log 2>&1 &
 done
 # evaluation: out of distribution (4-5 objects, classes i.i.d., T = 6) and in distribution
-OOD="--objects 4-5 --repeat-classes --n-steps 6 --n 1000 --controlled 0"
 for r in rep ctl cpu-unique; do
   econ-pyro evaluate $r $OOD --out ev/$r-ood.json > ev/$r-ood.txt
 done

@@ -6,7 +6,6 @@
 . "$(dirname "$0")/../records.sh"
 runs_folder "$1"
 H="$(cd "$(dirname "$0")" && pwd)"
-R28="$H/../round28"
 # round 28's rep continuation (shipped cpu-unique, deterministic, lr 3e-4, min_region 10, on
 # scenes whose classes repeat), with a change each
 COMMON="--max-steps 2400 --max-time 2100 --set train.init_from=cpu-unique --set model.min_region=10
@@ -44,15 +43,7 @@ ONE_PART_PIXELS=attended ONE_PART_WEIGHT=20 python "$H/one_part.py" --resume la-
   --set train.max_time=3900 > la-w20-long.log 2>&1 &
 # evaluation: pairs split (4-5 objects, T = 6; 3 objects, T = 4) and 1000 held-out scenes in and
 # out of distribution; the attention logits (saturation.py)
-OOD="--objects 4-5 --repeat-classes --n-steps 6 --n 1000 --controlled 0"
-evaluate_ood() {
-  for r in "$@"; do
-    python "$R28/pairs_split.py" "$r" > "pairs_ood_$r.txt"
-    python "$R28/pairs_split.py" "$r" --objects 3 --n-steps 4 > "pairs_3_$r.txt"
-    econ-pyro evaluate "$r" $OOD --out "ev/$r-ood.json" > "ev/$r-ood.txt"
-    econ-pyro evaluate "$r" --n 1000 --controlled 0 --out "ev/$r-in.json" > "ev/$r-in.txt"
-  done
-}
+# (evaluate_ood: records.sh)
 wait
 evaluate_ood fdec fdec-g2 lg-w5  # (as run, fdec and fdec-g2 shared pairs_*_fdec.txt)
 evaluate_ood la-w20 lb6 la-w60 la-w20-long

@@ -7,7 +7,6 @@ runs_folder "$1"
 H="$(cd "$(dirname "$0")" && pwd)"
 R26="$H/../round26"
 R28="$H/../round28"
-OOD="--objects 4-5 --repeat-classes --n-steps 6 --n 1000 --controlled 0"
 # part 1: random colours.  Round 26's curt (the shipped cpu-unique, its own objective, a colour
 # curriculum over 3000 steps, tau 300 -> 30; held-out FG-ARI 0.807 there), and the same from
 # round 26's attention transplant (tA.pt: experts 0, 2, 3 get cpu-random's expert 0's attention;
@@ -15,8 +14,8 @@ OOD="--objects 4-5 --repeat-classes --n-steps 6 --n 1000 --controlled 0"
 PAPER="--set model.score=paper --set model.lam=1.0 --set model.gamma=0.5"
 CUR="$PAPER --set train.lr=3e-4 --set data.colour_curriculum={\"steps\":3000} --set train.max_time=2400
  --set train.temperature_end=30 --set train.anneal_steps=3000 --max-steps 3759"
-econ-pyro train --preset cpu-random --set train.init_from=cpu-unique --set model.min_region=10 \
-  $CUR --out curt-s0 > curt-s0.log 2>&1 &
+CURT="econ-pyro train --preset cpu-random --set train.init_from=cpu-unique --set model.min_region=10 $CUR"
+$CURT --out curt-s0 > curt-s0.log 2>&1 &
 python "$R26/transplant.py"   # writes tA.pt
 econ-pyro train --preset cpu-random --set train.init_from=tA.pt --set model.min_region=10 \
   $CUR --out tcur-s0 > tcur-s0.log 2>&1 &
@@ -24,10 +23,7 @@ wait
 # evaluation (as run, beside part 2): in distribution and out of distribution (4-5 objects,
 # classes i.i.d., T = 6),
 # random colours; T = 5, 7, 8 for curt-s0 and the shipped cpu-random; pairs split
-for r in curt-s0 tcur-s0; do
-  econ-pyro evaluate $r --n 1000 --controlled 0 --out ev/$r-in.json > ev/$r-in.txt
-  econ-pyro evaluate $r $OOD --out ev/$r-ood.json > ev/$r-ood.txt
-done
+evaluate_in_ood curt-s0 tcur-s0  # (records.sh)
 python "$R28/pairs_split.py" cpu-random curt-s0 tcur-s0 --kind random > pairs_random_ood.txt
 for T in 5 7 8; do
   for r in curt-s0 cpu-random; do
@@ -47,23 +43,13 @@ python "$H/frozen_bound.py" --out fdlb $COMMON > fdlb.log 2>&1 &
 python "$H/frozen_bound.py" --out fdlb-g2 $COMMON --set model.gamma=2 > fdlb-g2.log 2>&1 &
 unset ONE_PART_WEIGHT LOGIT_BOUND LOGIT_BOUND_WEIGHT
 # part 3: curt on seeds 1 and 2 (started as the fdlb runs ended)
-econ-pyro train --preset cpu-random --set train.init_from=cpu-unique --set model.min_region=10 \
-  $CUR --set train.seed=1 --out curt-s1 > curt-s1.log 2>&1 &
+$CURT --set train.seed=1 --out curt-s1 > curt-s1.log 2>&1 &
 wait
-econ-pyro train --preset cpu-random --set train.init_from=cpu-unique --set model.min_region=10 \
-  $CUR --set train.seed=2 --out curt-s2 > curt-s2.log 2>&1 &
-for r in fdlb fdlb-g2; do
-  python "$R28/pairs_split.py" "$r" > "pairs_ood_$r.txt"
-  python "$R28/pairs_split.py" "$r" --objects 3 --n-steps 4 > "pairs_3_$r.txt"
-  econ-pyro evaluate "$r" $OOD --out "ev/$r-ood.json" > "ev/$r-ood.txt"
-  econ-pyro evaluate "$r" --n 1000 --controlled 0 --out "ev/$r-in.json" > "ev/$r-in.txt"
-done
+$CURT --set train.seed=2 --out curt-s2 > curt-s2.log 2>&1 &
+evaluate_ood fdlb fdlb-g2  # (records.sh)
 (cd "$H/../round29" && python saturation.py "$OLDPWD/fdlb" "$OLDPWD/fdlb-g2") > saturation.txt
 wait
-for r in curt-s1 curt-s2; do
-  econ-pyro evaluate $r --n 1000 --controlled 0 --out ev/$r-in.json > ev/$r-in.txt
-  econ-pyro evaluate $r $OOD --out ev/$r-ood.json > ev/$r-ood.txt
-done
+evaluate_in_ood curt-s1 curt-s2
 python "$R28/pairs_split.py" curt-s1 curt-s2 --kind random > pairs_random_ood_s12.txt
 # the starting point of curt: the shipped cpu-unique on random colours
 econ-pyro evaluate cpu-unique --kind random --n 1000 --controlled 0 \
@@ -74,5 +60,5 @@ OMP_NUM_THREADS=2 econ-pyro train --preset cpu-random-curriculum --set model.n_s
   --set data.min_objects=3 --set data.max_objects=5 --set data.repeat_classes=true \
   --set data.colour_curriculum={\"steps\":2000} --set train.anneal_steps=2000 \
   --set train.max_time=1680 --out c6 > c6.log 2>&1
-econ-pyro evaluate c6 $OOD --out ev/c6-ood.json > ev/c6-ood.txt
+econ-pyro evaluate c6 $OOD --out ev/c6-ood.json > ev/c6-ood.txt  # (OOD: records.sh)
 econ-pyro evaluate c6 --objects 3 --n-steps 4 --n 1000 --controlled 0 --out ev/c6-in.json > ev/c6-in.txt
