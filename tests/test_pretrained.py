@@ -89,10 +89,12 @@ def test_cpu_random_preset_starts_from_the_session_4_unique_model(tmp_path):
     assert start.config.score == "region" and unique.config.score == "paper"
 
 
-def test_cpu_random_curriculum_preset_is_round_30s_curt(tmp_path):
+def test_cpu_random_curriculum_preset_is_round_31s_long_curt(tmp_path):
     """cpu-random-curriculum starts from the shipped cpu-unique (weights and background
     expert), keeps its objective with min_region 10, and fades the class colours to random
-    over 3000 steps while tau anneals 300 -> 30 (the recipe measured as curt in rounds 26, 30)."""
+    over 3000 steps while tau anneals 300 -> 30 (the recipe measured as curt in rounds 26, 30),
+    then trains until the lr schedule ends, at most 2 h (round 31's long-s0..s2, not the
+    3759 steps of rounds 26 and 30)."""
     from econ_pyro.training import resolve_config
     from econ_pyro.training.schedule import temperature_at
 
@@ -100,7 +102,9 @@ def test_cpu_random_curriculum_preset_is_round_30s_curt(tmp_path):
     assert cfg["model"] == {**resolve_config("cpu-unique")["model"], "min_region": 10}
     assert cfg["data"]["kind"] == "random" and cfg["data"]["colour_curriculum"] == {"steps": 3000}
     tr = cfg["train"]
-    assert [temperature_at(tr, None, s) for s in (0, 3000, 3759)] == pytest.approx([300, 30, 30])
+    assert [temperature_at(tr, None, s) for s in (0, 3000, 8500)] == pytest.approx([300, 30, 30])
+    assert tr["max_steps"] is None and tr["max_time"] == 7200
+    assert (tr["patience"], tr["max_lr_decreases"], tr["restore_best_on_decrease"]) == (5, 5, False)
     start, unique = _started_from("cpu-random-curriculum", "cpu-unique", tmp_path)
     assert start.config.score == unique.config.score == "paper"
 
