@@ -1,0 +1,81 @@
+"""Round 31: are the objects a random-colour model takes together close in colour?
+
+For every pair of objects with >= 10 visible pixels each (held-out scenes, seed 12345,
+random colours), the pair is *split* when round 28's `object_steps` gives the two objects
+different inference steps.  The share split is reported by the RGB distance of the two
+objects' colours (0..255 per channel).  Also, per object: the share whose visible pixels
+mostly go to the background (last) step, and the mean share of its visible pixels in
+its own step (a cut object scores below 1).
+
+usage: python colour_pairs.py MODEL... [--objects 3] [--n-steps 4] [--n 1000]
+"""
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from econ_pyro.data import SceneConfig, generate_scenes
+from econ_pyro.data.datasets import scenes_to_tensors
+from econ_pyro.generate import decompose
+from econ_pyro.training import load
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "round28"))
+from pairs_split import object_steps  # noqa: E402
+
+BINS = [0, 25, 50, 75, 100, 150, 250]
+
+
+def colour_table(econ, scenes, n_steps):
+    x = scenes_to_tensors(scenes)["image"]
+    with torch.no_grad():
+        regions = decompose(econ, x, n_steps=n_steps)["regions"]  # [N, T, H, W]
+    vis = torch.from_numpy(scenes.visible[:, 1:]).float()  # [N, O, H, W]
+    cover = torch.einsum("nohw,nthw->not", vis, regions)  # visible pixels per step
+    step = object_steps(regions, vis)
+    area = vis.flatten(2).sum(-1)
+    big = area >= 10
+    col = torch.from_numpy(scenes.colours[:, 1:].astype(np.float32))  # [N, O, 3]
+    dist, split = [], []
+    o = vis.shape[1]
+    for i in range(o):
+        for j in range(i + 1, o):
+            ok = big[:, i] & big[:, j]
+            dist.append((col[:, i] - col[:, j]).norm(dim=-1)[ok])
+            split.append((step[:, i] != step[:, j])[ok].float())
+    dist, split = torch.cat(dist).numpy(), torch.cat(split).numpy()
+    rows = []
+    for lo, hi in zip(BINS[:-1], BINS[1:], strict=True):
+        m = (dist >= lo) & (dist < hi)
+        rows.append((f"{lo}-{hi}", float(split[m].mean()) if m.any() else float("nan"),
+                     int(m.sum())))
+    to_bg = (step == regions.shape[1] - 1)[big].float().mean().item()
+    own = (cover.max(-1).values / area.clamp(min=1))[big].mean().item()
+    return rows, to_bg, own
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("models", nargs="+")
+    ap.add_argument("--objects", default="3")
+    ap.add_argument("--n-steps", type=int, default=4)
+    ap.add_argument("--n", type=int, default=1000)
+    a = ap.parse_args()
+    lo, _, hi = a.objects.partition("-")
+    cfg = SceneConfig(kind="random", min_objects=int(lo), max_objects=int(hi or lo),
+                      repeat_classes=True)
+    scenes = generate_scenes(a.n, cfg, seed=12345)
+    print(f"{a.n} scenes (random colours), {a.objects} objects, classes i.i.d., "
+          f"T = {a.n_steps}; share of object pairs taken in separate steps by the RGB "
+          "distance of their colours (pairs)")
+    for m in a.models:
+        torch.manual_seed(0)
+        rows, to_bg, own = colour_table(load(m), scenes, a.n_steps)
+        print(m + ": " + ";  ".join(f"{b} {v:.3f} ({n})" for b, v, n in rows))
+        print(f"  objects mostly in the last (background) step {to_bg:.3f}; "
+              f"mean share of an object's visible pixels in its step {own:.3f}")
+
+
+if __name__ == "__main__":
+    main()
