@@ -50,6 +50,15 @@ def split_table(econ, scenes, n_steps):
     return {k: (float(np.mean(v)) if v else float("nan"), len(v)) for k, v in rows.items()}
 
 
+def held_out_scenes(objects: str, kind: str, n: int):
+    """n held-out scenes (seed 12345) with ``objects`` ("3" or "4-5") objects whose classes
+    are drawn i.i.d."""
+    lo, _, hi = objects.partition("-")
+    cfg = SceneConfig(kind=kind, min_objects=int(lo), max_objects=int(hi or lo),
+                      repeat_classes=True)
+    return generate_scenes(n, cfg, seed=12345)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("models", nargs="+")
@@ -58,10 +67,7 @@ def main():
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--kind", default="unique")
     a = ap.parse_args()
-    lo, _, hi = a.objects.partition("-")
-    cfg = SceneConfig(kind=a.kind, min_objects=int(lo), max_objects=int(hi or lo),
-                      repeat_classes=True)
-    scenes = generate_scenes(a.n, cfg, seed=12345)
+    scenes = held_out_scenes(a.objects, a.kind, a.n)
     print(f"{a.n} scenes ({a.kind}), {a.objects} objects, classes i.i.d., T = {a.n_steps}; "
           "share of object pairs taken in separate steps (pairs)")
     for m in a.models:

@@ -16,13 +16,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from econ_pyro.data import SceneConfig, generate_scenes
 from econ_pyro.data.datasets import scenes_to_tensors
 from econ_pyro.generate import decompose
 from econ_pyro.training import load
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "round28"))
-from pairs_split import object_steps  # noqa: E402
+from pairs_split import held_out_scenes, object_steps  # noqa: E402
 
 BINS = [0, 25, 50, 75, 100, 150, 250]
 
@@ -62,10 +61,7 @@ def main():
     ap.add_argument("--n-steps", type=int, default=4)
     ap.add_argument("--n", type=int, default=1000)
     a = ap.parse_args()
-    lo, _, hi = a.objects.partition("-")
-    cfg = SceneConfig(kind="random", min_objects=int(lo), max_objects=int(hi or lo),
-                      repeat_classes=True)
-    scenes = generate_scenes(a.n, cfg, seed=12345)
+    scenes = held_out_scenes(a.objects, "random", a.n)
     print(f"{a.n} scenes (random colours), {a.objects} objects, classes i.i.d., "
           f"T = {a.n_steps}; share of object pairs taken in separate steps by the RGB "
           "distance of their colours (pairs)")
