@@ -332,17 +332,18 @@ PRESETS["cpu-unique-finish"] = {
 # 30): the shipped cpu-unique with its own objective (the paper's score, gamma 0.5, proposals
 # under 10 px lose), trained on random colours that start at each class's unique colour and
 # fade to random over 3000 steps while tau anneals 300 -> 30, then plain random colours until
-# the plateau schedule's 5th lr decrease ends the run (8500 steps, 103 min on one core in round
-# 31; capped at 2 h).  Rounds 26 and 30 stopped it at 3759 steps, before its first lr decrease:
-# round 31 measured the schedule's end better in and out of distribution.  It segments better
-# than cpu-random but does not specialise (docs/SPECIALISATION.md, rounds 26, 30, 31).  It names
+# the plateau schedule's 5th lr decrease ends the run (8500-9500 steps, 103-117 min on one core
+# in round 31's three seeds; capped at 2 h).  Rounds 26 and 30 stopped it at 3759 steps, before
+# its first lr decrease: round 31 measured the schedule's end better in and out of distribution.
+# It segments better than cpu-random but does not specialise (docs/SPECIALISATION.md, rounds
+# 26, 30, 31).  It names
 # the shipped cpu-unique (the session-15 model): shipping another one under that name must
 # keep this one under its own name and point init_from there, as cpu-random did with -s4
 PRESETS["cpu-random-curriculum"] = {
     "description": "random colours from the shipped cpu-unique through a colour curriculum "
                    "(class colours fade to random over 3000 steps, tau 300 -> 30), the paper's "
-                   "score with gamma 0.5, until the lr schedule ends (~1.7 h on one core, at "
-                   "most 2 h); better segmentation than cpu-random (FG-ARI, also out of "
+                   "score with gamma 0.5, until the lr schedule ends (1.7-2 h on one core, "
+                   "capped at 2 h); better segmentation than cpu-random (FG-ARI, also out of "
                    "distribution), but no expert per class",
     "model": {**PRESETS["cpu-unique"]["model"], "min_region": 10},
     "train": {"lr": 3e-4, "init_from": "cpu-unique", "temperature_start": 300.0,
