@@ -336,9 +336,9 @@ PRESETS["cpu-unique-finish"] = {
 # in round 31's three seeds; capped at 2 h).  Rounds 26 and 30 stopped it at 3759 steps, before
 # its first lr decrease: round 31 measured the schedule's end better in and out of distribution.
 # It segments better than cpu-random but does not specialise (docs/SPECIALISATION.md, rounds
-# 26, 30, 31).  It names
-# the shipped cpu-unique (the session-15 model): shipping another one under that name must
-# keep this one under its own name and point init_from there, as cpu-random did with -s4
+# 26, 30, 31).  It names the shipped cpu-unique (the session-15 model): shipping another one
+# under that name must keep this one under its own name and point init_from there, as
+# cpu-random did with -s4
 PRESETS["cpu-random-curriculum"] = {
     "description": "random colours from the shipped cpu-unique through a colour curriculum "
                    "(class colours fade to random over 3000 steps, tau 300 -> 30), the paper's "
