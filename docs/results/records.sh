@@ -20,10 +20,15 @@ train_seeds() {  # train_seeds NAME "SEED ..." [--set ...]: cpu-unique runs NAME
 }
 # 1000 held-out scenes out of distribution: 4-5 objects, classes i.i.d., T = 6 (rounds 28-30)
 OOD="--objects 4-5 --repeat-classes --n-steps 6 --n 1000 --controlled 0"
+evaluate_in() {  # evaluate_in RUN...: 1000 held-out scenes in distribution, no generation
+  for r in "$@"; do
+    econ-pyro evaluate "$r" --n 1000 --controlled 0 --out "ev/$r-in.json" > "ev/$r-in.txt"
+  done
+}
 evaluate_in_ood() {  # evaluate_in_ood RUN...: 1000 held-out scenes out of and in distribution
   for r in "$@"; do
     econ-pyro evaluate "$r" $OOD --out "ev/$r-ood.json" > "ev/$r-ood.txt"
-    econ-pyro evaluate "$r" --n 1000 --controlled 0 --out "ev/$r-in.json" > "ev/$r-in.txt"
+    evaluate_in "$r"
   done
 }
 evaluate_ood() {  # evaluate_ood RUN...: round 28's pairs split (4-5 objects, T = 6; 3 objects,

@@ -27,13 +27,19 @@ def object_steps(regions: torch.Tensor, visible: torch.Tensor) -> torch.Tensor:
     return torch.einsum("nohw,nthw->not", visible.float(), regions).argmax(-1)
 
 
-def split_table(econ, scenes, n_steps):
+def decomposed_objects(econ, scenes, n_steps):
+    """Decompose ``scenes`` in ``n_steps`` steps: (regions [N, T, H, W], the objects' visible
+    masks [N, O, H, W] (background left out), each object's step [N, O] (object_steps), and
+    whether it has >= 10 visible pixels [N, O])."""
     x = scenes_to_tensors(scenes)["image"]
     with torch.no_grad():
-        regions = decompose(econ, x, n_steps=n_steps)["regions"]  # [N, T, H, W]
-    vis = torch.from_numpy(scenes.visible[:, 1:]).float()  # [N, O, H, W], objects only
-    step = object_steps(regions, vis)  # [N, O]
-    big = vis.flatten(2).sum(-1) >= 10
+        regions = decompose(econ, x, n_steps=n_steps)["regions"]
+    vis = torch.from_numpy(scenes.visible[:, 1:]).float()
+    return regions, vis, object_steps(regions, vis), vis.flatten(2).sum(-1) >= 10
+
+
+def split_table(econ, scenes, n_steps):
+    _, vis, step, big = decomposed_objects(econ, scenes, n_steps)
     grown = F.max_pool2d(vis, 3, 1, 1)  # 8-neighbourhood dilation
     cls = torch.from_numpy(scenes.classes[:, 1:].astype(np.int64))
     rows = {"same class, touching": [], "same class, apart": [], "different class": []}

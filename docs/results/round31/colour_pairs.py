@@ -2,10 +2,10 @@
 
 For every pair of objects with >= 10 visible pixels each (held-out scenes, seed 12345,
 random colours), the pair is *split* when round 28's `object_steps` gives the two objects
-different inference steps.  The share split is reported by the RGB distance of the two
-objects' colours (0..255 per channel).  Also, per object: the share whose visible pixels
-mostly go to the background (last) step, and the mean share of its visible pixels in
-its own step (a cut object scores below 1).
+different inference steps (via its `decomposed_objects`).  The share split is reported by the
+RGB distance of the two objects' colours (0..255 per channel).  Also, per object: the share
+whose visible pixels mostly go to the background (last) step, and the mean share of its
+visible pixels in its own step (a cut object scores below 1).
 
 usage: python colour_pairs.py MODEL... [--objects 3] [--n-steps 4] [--n 1000]
 """
@@ -16,25 +16,18 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from econ_pyro.data.datasets import scenes_to_tensors
-from econ_pyro.generate import decompose
 from econ_pyro.training import load
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "round28"))
-from pairs_split import held_out_scenes, object_steps  # noqa: E402
+from pairs_split import decomposed_objects, held_out_scenes  # noqa: E402
 
 BINS = [0, 25, 50, 75, 100, 150, 250]
 
 
 def colour_table(econ, scenes, n_steps):
-    x = scenes_to_tensors(scenes)["image"]
-    with torch.no_grad():
-        regions = decompose(econ, x, n_steps=n_steps)["regions"]  # [N, T, H, W]
-    vis = torch.from_numpy(scenes.visible[:, 1:]).float()  # [N, O, H, W]
+    regions, vis, step, big = decomposed_objects(econ, scenes, n_steps)
     cover = torch.einsum("nohw,nthw->not", vis, regions)  # visible pixels per step
-    step = object_steps(regions, vis)
     area = vis.flatten(2).sum(-1)
-    big = area >= 10
     col = torch.from_numpy(scenes.colours[:, 1:].astype(np.float32))  # [N, O, 3]
     dist, split = [], []
     o = vis.shape[1]

@@ -28,7 +28,7 @@ econ-pyro train --resume long-s1 --max-steps 100000 --max-time 7200 > long-s1.lo
 wait
 econ-pyro train --resume long-s2 --max-steps 100000 --max-time 7200 > long-s2.log 2>&1
 # evaluation: in distribution and out of distribution (records.sh), the colour-distance split
-econ-pyro evaluate sx05-s0 --n 1000 --controlled 0 --out ev/sx05-s0-in.json > ev/sx05-s0-in.txt
+evaluate_in sx05-s0
 evaluate_in_ood long-s0 long-s1 long-s2
 for r in long-s0 long-s1 long-s2; do python "$H/colour_pairs.py" $r > colour_pairs_3_$r.txt; done
 python "$H/colour_pairs.py" long-s0 --objects 4-5 --n-steps 6 > colour_pairs_ood_long-s0.txt
