@@ -1,4 +1,6 @@
 import json
+import math
+import statistics
 from types import SimpleNamespace
 
 import numpy as np
@@ -299,11 +301,24 @@ def test_evaluate_aggregates_runs_as_mean_and_sd_of_their_means():
         return r
 
     agg = aggregate([run(0.9, 0.8, True, 0.5), run(0.7, 0.6, False, 0.7)])
-    assert agg["fg_ari"] == {"mean": pytest.approx(0.8), "sd": pytest.approx(0.1), "n": 2}
+    # the sample sd (n - 1): sqrt((0.1**2 + 0.1**2) / 1)
+    assert agg["fg_ari"] == {"mean": pytest.approx(0.8), "sd": pytest.approx(0.1414213562),
+                             "n": 2}
     assert agg["purity"]["mean"] == pytest.approx(0.7)
+    assert agg["purity"]["sd"] == pytest.approx(0.1414213562)
     assert agg["distinct_experts"]["mean"] == pytest.approx(0.5)
-    assert agg["controlled_generation"] == {"mean": pytest.approx(0.6), "sd": pytest.approx(0.1),
-                                            "n": 2}
+    assert agg["controlled_generation"] == {"mean": pytest.approx(0.6),
+                                            "sd": pytest.approx(0.1414213562), "n": 2}
+    # three seeds: statistics.stdev, and ddof=0 the population sd (round 11's records)
+    three = [run(0.846, 0.413, False), run(0.824, 0.403, False), run(0.834, 0.421, False)]
+    assert aggregate(three)["fg_ari"]["sd"] == pytest.approx(
+        statistics.stdev([0.846, 0.824, 0.834]))
+    assert aggregate(three, ddof=0)["fg_ari"]["sd"] == pytest.approx(
+        statistics.pstdev([0.846, 0.824, 0.834]))
+    # one run: no sample sd; a nan metric in one run is left out of that metric's mean
+    assert math.isnan(aggregate(three[:1])["fg_ari"]["sd"])
+    three[1]["fg_ari"]["mean"] = float("nan")
+    assert aggregate(three)["fg_ari"]["mean"] == pytest.approx(0.840)
     # a run without controlled generation: not aggregated
     assert "controlled_generation" not in aggregate([run(0.9, 0.8, True, 0.5),
                                                      run(0.7, 0.6, False)])

@@ -67,19 +67,25 @@ def _histograms_png(m: dict, path: Path) -> None:
     plt.close(fig)
 
 
-def aggregate(results: list[dict]) -> dict:
-    """Mean and sd across runs (e.g. training seeds) of every per-run mean."""
+def _mean_sd(vals: list[float], ddof: int) -> dict:
+    """Mean and sd (``ddof`` 1: the sample sd; nan where fewer than ddof + 1 values) of the
+    non-nan values; ``n`` counts all of them."""
+    v = np.asarray(vals, dtype=float)
+    ok = v[~np.isnan(v)]
+    sd = float(np.std(ok, ddof=ddof)) if ok.size > ddof else float("nan")
+    return {"mean": float(ok.mean()) if ok.size else float("nan"), "sd": sd, "n": len(vals)}
+
+
+def aggregate(results: list[dict], ddof: int = 1) -> dict:
+    """Mean and sd across runs (e.g. training seeds) of every per-run mean: the sample sd
+    (``ddof`` 1) by default; ``ddof`` 0 gives the population sd (round 11's records)."""
     keys = [k for k, v in results[0].items() if isinstance(v, dict) and "mean" in v]
-    agg = {k: {"mean": float(np.nanmean([r[k]["mean"] for r in results])),
-               "sd": float(np.nanstd([r[k]["mean"] for r in results])), "n": len(results)}
-           for k in keys}
+    agg = {k: _mean_sd([r[k]["mean"] for r in results], ddof) for k in keys}
     for key in ("purity", "matched_accuracy", "distinct_experts"):
-        vals = [float(r["specialisation"][key]) for r in results]
-        agg[key] = {"mean": float(np.mean(vals)), "sd": float(np.std(vals)), "n": len(vals)}
+        agg[key] = _mean_sd([float(r["specialisation"][key]) for r in results], ddof)
     if all("controlled_generation" in r for r in results):
-        vals = [r["controlled_generation"]["layer_class_accuracy"] for r in results]
-        agg["controlled_generation"] = {"mean": float(np.nanmean(vals)),
-                                        "sd": float(np.nanstd(vals)), "n": len(vals)}
+        agg["controlled_generation"] = _mean_sd(
+            [r["controlled_generation"]["layer_class_accuracy"] for r in results], ddof)
     return agg
 
 
@@ -126,7 +132,7 @@ def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, co
     """Measure segmentation (ARI, FG-ARI, mSC), expert specialisation, amodal completion,
     depth order, object counts and controlled generation on scenes with ground truth,
     next to simple baselines.  Several RUNS (e.g. training seeds) are aggregated as
-    mean ± sd across runs."""
+    mean ± sample sd across runs."""
     if min_region is not None and max_region and max_region <= min_region:
         raise click.BadParameter(f"must exceed --min-region ({min_region}), got {max_region}",
                                  param_hint="--max-region")
@@ -174,7 +180,7 @@ def evaluate(runs, data_dir, kind, n, seed, objects, repeat_classes, n_steps, co
         click.echo(f"== baseline run {baseline_run}")
         click.echo(format_table(base))
     if len(results) > 1:
-        click.echo("== across runs (mean ± sd of per-run means)")
+        click.echo("== across runs (mean ± sample sd of per-run means)")
         for k, v in report["across_runs"].items():
             click.echo(f"{k:<32} {v['mean']:>8.3f} ± {v['sd']:.3f}")
     if out:

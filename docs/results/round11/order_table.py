@@ -1,6 +1,7 @@
 """Table of the round-11 order experiment: one row per evaluation JSON in a folder
 (``econ-pyro evaluate --out``), plus mean ± sd over the seeds of each variant (the
-across-runs aggregate of ``econ-pyro evaluate RUN RUN ...``).
+across-runs aggregate of ``econ-pyro evaluate RUN RUN ...``, but with the population sd,
+as published in round 11; the library now reports the sample sd).
 
 usage: python order_table.py FOLDER
 """
@@ -46,7 +47,7 @@ def main(folder):
     print()
     print("| variant (seeds) " + head + "\n" + rule)
     for g, results in groups.items():
-        agg = aggregate(results)
+        agg = aggregate(results, ddof=0)  # population sd, as published in round 11
         print(f"| {g} ({len(results)}) | "
               + " | ".join(cell(c, agg[k]["mean"], agg[k]["sd"]) for c, k in COLS) + " |")
 
