@@ -47,7 +47,10 @@ def colour_table(econ, scenes, n_steps):
     return rows, to_bg, own
 
 
-def main():
+def each_model(what: str, report) -> None:
+    """The command line (MODEL... [--objects 3] [--n-steps 4] [--n 1000]): print a header
+    naming ``what`` is reported, then ``report(name, econ, scenes, n_steps)`` for each model
+    (torch seed 0 before each)."""
     ap = argparse.ArgumentParser()
     ap.add_argument("models", nargs="+")
     ap.add_argument("--objects", default="3")
@@ -56,14 +59,22 @@ def main():
     a = ap.parse_args()
     scenes = held_out_scenes(a.objects, "random", a.n)
     print(f"{a.n} scenes (random colours), {a.objects} objects, classes i.i.d., "
-          f"T = {a.n_steps}; share of object pairs taken in separate steps by the RGB "
-          "distance of their colours (pairs)")
+          f"T = {a.n_steps}; {what}")
     for m in a.models:
         torch.manual_seed(0)
-        rows, to_bg, own = colour_table(load(m), scenes, a.n_steps)
-        print(m + ": " + ";  ".join(f"{b} {v:.3f} ({n})" for b, v, n in rows))
-        print(f"  objects mostly in the last (background) step {to_bg:.3f}; "
-              f"mean share of an object's visible pixels in its step {own:.3f}")
+        report(m, load(m), scenes, a.n_steps)
+
+
+def report(name, econ, scenes, n_steps) -> None:
+    rows, to_bg, own = colour_table(econ, scenes, n_steps)
+    print(name + ": " + ";  ".join(f"{b} {v:.3f} ({n})" for b, v, n in rows))
+    print(f"  objects mostly in the last (background) step {to_bg:.3f}; "
+          f"mean share of an object's visible pixels in its step {own:.3f}")
+
+
+def main():
+    each_model("share of object pairs taken in separate steps by the RGB distance of their "
+               "colours (pairs)", report)
 
 
 if __name__ == "__main__":

@@ -9,7 +9,6 @@ pairs that do not touch.
 
 usage: python touch_pairs.py MODEL... [--objects 3] [--n-steps 4] [--n 1000]
 """
-import argparse
 import sys
 from pathlib import Path
 
@@ -17,13 +16,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from econ_pyro.training import load
-
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "round28"))
 sys.path.insert(0, str(HERE.parent / "round31"))
-from colour_pairs import BINS  # noqa: E402
-from pairs_split import decomposed_objects, held_out_scenes  # noqa: E402
+from colour_pairs import BINS, each_model  # noqa: E402
+from pairs_split import decomposed_objects  # noqa: E402
 
 
 def touch_table(econ, scenes, n_steps):
@@ -51,24 +48,17 @@ def touch_table(econ, scenes, n_steps):
     return rows, float(touch[merged].mean()), int(merged.sum()), int(len(split))
 
 
+def report(name, econ, scenes, n_steps) -> None:
+    rows, touch_merged, merged, pairs = touch_table(econ, scenes, n_steps)
+    print(name + ":")
+    for (b, kind), (v, n) in rows.items():
+        print(f"  {b:>8} {kind:<9} {v:.3f} ({n})")
+    print(f"  merged pairs {merged} of {pairs}; of them touching {touch_merged:.3f}")
+
+
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("models", nargs="+")
-    ap.add_argument("--objects", default="3")
-    ap.add_argument("--n-steps", type=int, default=4)
-    ap.add_argument("--n", type=int, default=1000)
-    a = ap.parse_args()
-    scenes = held_out_scenes(a.objects, "random", a.n)
-    print(f"{a.n} scenes (random colours), {a.objects} objects, classes i.i.d., "
-          f"T = {a.n_steps}; share of object pairs taken in separate steps by RGB distance, "
-          "touching / apart (pairs)")
-    for m in a.models:
-        torch.manual_seed(0)
-        rows, touch_merged, merged, pairs = touch_table(load(m), scenes, a.n_steps)
-        print(m + ":")
-        for (b, name), (v, n) in rows.items():
-            print(f"  {b:>8} {name:<9} {v:.3f} ({n})")
-        print(f"  merged pairs {merged} of {pairs}; of them touching {touch_merged:.3f}")
+    each_model("share of object pairs taken in separate steps by RGB distance, touching / "
+               "apart (pairs)", report)
 
 
 if __name__ == "__main__":
