@@ -72,6 +72,17 @@ def write_rows(rows: list[dict], out: str) -> None:
         json.dump(rows, f, indent=1)
 
 
+def probe_sizes(probe, channels: list[str], *args, out: str) -> None:
+    """``probe(channels, *args)`` for each U-Net size ("8,16,16", ...): each row printed as
+    JSON as it comes, all written to ``out`` (rounds 29 and 32)."""
+    rows = []
+    for ch in channels:
+        r = probe([int(c) for c in ch.split(",")], *args)
+        print(json.dumps(r), flush=True)
+        rows.append(r)
+    write_rows(rows, out)
+
+
 def probe(kind: str, channels: list[int], steps: int, batch: int, seed: int) -> dict:
     cfg = SceneConfig(kind=kind)
     test = scenes_to_tensors(generate_scenes(1000, cfg, seed=12345))

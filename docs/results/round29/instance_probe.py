@@ -15,7 +15,6 @@ usage: OMP_NUM_THREADS=1 python instance_probe.py [--steps 1500] [--channels 8,1
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from econ_pyro.data.datasets import scenes_to_tensors
 from econ_pyro.data.generator import SceneConfig, generate_scenes
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "round26"))
-from attention_probe import net_facts, train_nets, write_rows  # noqa: E402
+from attention_probe import net_facts, probe_sizes, train_nets  # noqa: E402
 
 CFG = SceneConfig(kind="unique", min_objects=4, max_objects=5, repeat_classes=True)
 
@@ -87,12 +86,7 @@ def main() -> None:
     ap.add_argument("--channels", nargs="+", default=["8,16,16"])
     ap.add_argument("--out", default="instance_probe.json")
     args = ap.parse_args()
-    rows = []
-    for ch in args.channels:
-        r = probe([int(c) for c in ch.split(",")], args.steps, args.batch, args.seed)
-        print(json.dumps(r), flush=True)
-        rows.append(r)
-    write_rows(rows, args.out)
+    probe_sizes(probe, args.channels, args.steps, args.batch, args.seed, out=args.out)
 
 
 if __name__ == "__main__":

@@ -40,7 +40,7 @@ from econ_pyro.training import load
 HERE = Path(__file__).resolve().parent
 for r in ("round26", "round29", "round31"):
     sys.path.insert(0, str(HERE.parent / r))
-from attention_probe import net_facts, train_nets, write_rows  # noqa: E402
+from attention_probe import net_facts, probe_sizes, train_nets, write_rows  # noqa: E402
 from colour_pairs import BINS  # noqa: E402
 from instance_probe import best_iou, one_object_loss  # noqa: E402
 
@@ -129,12 +129,7 @@ def main() -> None:
             print(json.dumps(r), flush=True)
         write_rows(rows, args.out)
         return
-    rows = []
-    for ch in args.channels:
-        r = probe([int(c) for c in ch.split(",")], args.steps, args.batch, args.seed)
-        print(json.dumps(r), flush=True)
-        rows.append(r)
-    write_rows(rows, args.out)
+    probe_sizes(probe, args.channels, args.steps, args.batch, args.seed, out=args.out)
 
 
 if __name__ == "__main__":
