@@ -38,9 +38,15 @@ def decomposed_objects(econ, scenes, n_steps):
     return regions, vis, object_steps(regions, vis), vis.flatten(2).sum(-1) >= 10
 
 
+def touching(vis: torch.Tensor, i: int, j: int) -> torch.Tensor:
+    """[N] bool: whether objects i and j's visible masks (vis [N, O, H, W]) touch
+    (8-neighbourhood)."""
+    grown = F.max_pool2d(vis[:, i:i + 1], 3, 1, 1)[:, 0]  # 8-neighbourhood dilation
+    return (grown * vis[:, j]).flatten(1).sum(-1) > 0
+
+
 def split_table(econ, scenes, n_steps):
     _, vis, step, big = decomposed_objects(econ, scenes, n_steps)
-    grown = F.max_pool2d(vis, 3, 1, 1)  # 8-neighbourhood dilation
     cls = torch.from_numpy(scenes.classes[:, 1:].astype(np.int64))
     rows = {"same class, touching": [], "same class, apart": [], "different class": []}
     o = vis.shape[1]
@@ -49,7 +55,7 @@ def split_table(econ, scenes, n_steps):
             ok = big[:, i] & big[:, j]
             split = (step[:, i] != step[:, j])[ok]
             same = (cls[:, i] == cls[:, j])[ok]
-            touch = ((grown[:, i] * vis[:, j]).flatten(1).sum(-1) > 0)[ok]
+            touch = touching(vis, i, j)[ok]
             rows["same class, touching"] += split[same & touch].tolist()
             rows["same class, apart"] += split[same & ~touch].tolist()
             rows["different class"] += split[~same].tolist()

@@ -39,6 +39,25 @@ def expert_logits(econ, x):
                         for e in econ.experts.experts])
 
 
+def own_logits(econ, x: torch.Tensor, vis: torch.Tensor) -> torch.Tensor:
+    """[N, O, H, W]: the full-scope logits of the expert whose attention covers most of each
+    object's visible mask (vis [N, O, H, W])."""
+    logit = expert_logits(econ, x)  # [K, N, H, W]
+    k = torch.einsum("knhw,nohw->kno", torch.sigmoid(logit), vis).argmax(0)  # [N, O]
+    return logit.permute(1, 0, 2, 3)[torch.arange(x.shape[0])[:, None], k]
+
+
+def describe(v: torch.Tensor) -> str:
+    """Quantiles of logits v and the sigmoid's slope there."""
+    q = torch.tensor([0.05, 0.25, 0.5, 0.75, 0.95])
+    p = torch.sigmoid(v)
+    slope = p * (1 - p)
+    return ("logit quantiles 5/25/50/75/95 % "
+            + " / ".join(f"{a:.1f}" for a in torch.quantile(v, q).tolist())
+            + "; sigmoid slope median " + f"{slope.median().item():.1e}"
+            + f", share of px with slope < 1e-3: {(slope < 1e-3).float().mean().item():.3f}")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("models", nargs="+")
@@ -49,26 +68,17 @@ def main() -> None:
     vis = torch.from_numpy(scenes.visible[:, 1:]).float()  # [N, O, H, W]
     cls = torch.from_numpy(scenes.classes[:, 1:].astype(np.int64))
     partner = ((cls[:, :, None] == cls[:, None, :]).sum(-1) > 1)  # [N, O]
-    q = torch.tensor([0.05, 0.25, 0.5, 0.75, 0.95])
     print(f"{args.n} scenes (unique), 3 objects, classes i.i.d., full scope; logits on each "
           "object's visible pixels in the expert that covers most of it")
     for name in args.models:
-        logit = expert_logits(load(name), x)  # [K, N, H, W]
-        cover = torch.einsum("knhw,nohw->kno", torch.sigmoid(logit), vis)
-        k = cover.argmax(0)  # [N, O]
-        own = logit.permute(1, 0, 2, 3)[torch.arange(args.n)[:, None], k]  # [N, O, H, W]
+        own = own_logits(load(name), x, vis)  # [N, O, H, W]
         big = (vis.flatten(2).sum(-1) >= 10)[:, :, None, None]
         for label, sel in (("with a same-class partner", partner),
                            ("alone in its class", ~partner)):
             m = (vis > 0) & sel[:, :, None, None] & big
             v = own[m]
-            p = torch.sigmoid(v)
-            slope = p * (1 - p)
             print(f"{name}, objects {label} ({int(m.flatten(2).any(-1).sum())} objects, "
-                  f"{v.numel()} px): logit quantiles 5/25/50/75/95 % "
-                  + " / ".join(f"{a:.1f}" for a in torch.quantile(v, q).tolist())
-                  + "; sigmoid slope median " + f"{slope.median().item():.1e}"
-                  + f", share of px with slope < 1e-3: {(slope < 1e-3).float().mean().item():.3f}")
+                  f"{v.numel()} px): " + describe(v))
 
 
 if __name__ == "__main__":

@@ -24,17 +24,23 @@ from pairs_split import decomposed_objects, held_out_scenes  # noqa: E402
 BINS = [0, 25, 50, 75, 100, 150, 250]
 
 
+def colour_distance(scenes, i: int, j: int) -> torch.Tensor:
+    """[N]: the RGB distance (0..255 per channel) between objects i and j's colours (object
+    slots, background left out)."""
+    col = torch.from_numpy(scenes.colours[:, 1:].astype(np.float32))  # [N, O, 3]
+    return (col[:, i] - col[:, j]).norm(dim=-1)
+
+
 def colour_table(econ, scenes, n_steps):
     regions, vis, step, big = decomposed_objects(econ, scenes, n_steps)
     cover = torch.einsum("nohw,nthw->not", vis, regions)  # visible pixels per step
     area = vis.flatten(2).sum(-1)
-    col = torch.from_numpy(scenes.colours[:, 1:].astype(np.float32))  # [N, O, 3]
     dist, split = [], []
     o = vis.shape[1]
     for i in range(o):
         for j in range(i + 1, o):
             ok = big[:, i] & big[:, j]
-            dist.append((col[:, i] - col[:, j]).norm(dim=-1)[ok])
+            dist.append(colour_distance(scenes, i, j)[ok])
             split.append((step[:, i] != step[:, j])[ok].float())
     dist, split = torch.cat(dist).numpy(), torch.cat(split).numpy()
     rows = []

@@ -30,7 +30,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from econ_pyro.data.datasets import scenes_to_tensors
 from econ_pyro.data.generator import SceneConfig, generate_scenes
@@ -38,11 +37,12 @@ from econ_pyro.generate import decompose
 from econ_pyro.training import load
 
 HERE = Path(__file__).resolve().parent
-for r in ("round26", "round29", "round31"):
+for r in ("round26", "round28", "round29", "round31"):
     sys.path.insert(0, str(HERE.parent / r))
 from attention_probe import net_facts, probe_sizes, train_nets, write_rows  # noqa: E402
-from colour_pairs import BINS  # noqa: E402
+from colour_pairs import BINS, colour_distance  # noqa: E402
 from instance_probe import best_iou, one_object_loss  # noqa: E402
+from pairs_split import touching  # noqa: E402
 
 CFG = SceneConfig(kind="random")
 
@@ -58,14 +58,11 @@ def closest_touching_pair(scenes, t: dict) -> np.ndarray:
     """[N]: the smallest RGB distance between the colours of two objects whose visible masks
     touch (inf where no two touch)."""
     vis = t["visible"][:, 1:]
-    grown = F.max_pool2d(vis, 3, 1, 1)  # 8-neighbourhood dilation
-    col = torch.from_numpy(scenes.colours[:, 1:].astype(np.float32))
     best = torch.full((vis.shape[0],), float("inf"))
     o = vis.shape[1]
     for i in range(o):
         for j in range(i + 1, o):
-            touch = (grown[:, i] * vis[:, j]).flatten(1).sum(-1) > 0
-            d = (col[:, i] - col[:, j]).norm(dim=-1).masked_fill(~touch, float("inf"))
+            d = colour_distance(scenes, i, j).masked_fill(~touching(vis, i, j), float("inf"))
             best = torch.minimum(best, d)
     return best.numpy()
 
@@ -101,10 +98,11 @@ def probe(channels: list[int], steps: int, batch: int, seed: int) -> dict:
             **net_facts(nets, final_loss, train_s)}
 
 
-def econ_first_step(model: str) -> dict:
-    """The same table for an ECON model's first inference step (t = T, full scope): its
-    region thresholded at 0.5, against the best-matching unoccluded object."""
-    test, dist, objs = held_out()
+def econ_first_step(model: str, held: tuple) -> dict:
+    """The same table for an ECON model's first inference step (t = T, full scope) on
+    ``held`` (`held_out()`): its region thresholded at 0.5, against the best-matching
+    unoccluded object."""
+    test, dist, objs = held
     torch.manual_seed(0)
     with torch.no_grad():
         region = decompose(load(model), test["image"])["regions"][:, 0]
@@ -124,7 +122,8 @@ def main() -> None:
     ap.add_argument("--out", default="one_object_probe.json")
     args = ap.parse_args()
     if args.econ:
-        rows = [econ_first_step(m) for m in args.econ]
+        held = held_out()
+        rows = [econ_first_step(m, held) for m in args.econ]
         for r in rows:
             print(json.dumps(r), flush=True)
         write_rows(rows, args.out)

@@ -19,7 +19,7 @@ from econ_pyro.data.datasets import scenes_to_tensors
 from econ_pyro.training import load
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "round29"))
-from saturation import expert_logits  # noqa: E402
+from saturation import describe, own_logits  # noqa: E402
 
 
 def main() -> None:
@@ -30,21 +30,11 @@ def main() -> None:
     scenes = generate_scenes(args.n, SceneConfig(kind="random"), seed=12345)
     x = scenes_to_tensors(scenes)["image"]
     vis = torch.from_numpy(scenes.visible[:, 1:]).float()  # [N, O, H, W]
-    q = torch.tensor([0.05, 0.25, 0.5, 0.75, 0.95])
     print(f"{args.n} scenes (random colours), 3 objects, full scope; logits on each object's "
           "visible pixels in the expert that covers most of it")
     for name in args.models:
-        logit = expert_logits(load(name), x)  # [K, N, H, W]
-        k = torch.einsum("knhw,nohw->kno", torch.sigmoid(logit), vis).argmax(0)  # [N, O]
-        own = logit.permute(1, 0, 2, 3)[torch.arange(args.n)[:, None], k]  # [N, O, H, W]
-        v = own[vis > 0]
-        p = torch.sigmoid(v)
-        slope = p * (1 - p)
-        print(f"{name}: logit quantiles 5/25/50/75/95 % "
-              + " / ".join(f"{a:.1f}" for a in torch.quantile(v, q).tolist())
-              + f"; sigmoid slope median {slope.median().item():.1e}, share of px with slope "
-              f"< 1e-3: {(slope < 1e-3).float().mean().item():.3f}")
-
+        own = own_logits(load(name), x, vis)  # [N, O, H, W]
+        print(f"{name}: " + describe(own[vis > 0]))
 
 if __name__ == "__main__":
     main()

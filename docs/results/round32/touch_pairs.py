@@ -12,31 +12,27 @@ usage: python touch_pairs.py MODEL... [--objects 3] [--n-steps 4] [--n 1000]
 import sys
 from pathlib import Path
 
-import numpy as np
 import torch
-import torch.nn.functional as F
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "round28"))
 sys.path.insert(0, str(HERE.parent / "round31"))
-from colour_pairs import BINS, each_model  # noqa: E402
-from pairs_split import decomposed_objects  # noqa: E402
+from colour_pairs import BINS, colour_distance, each_model  # noqa: E402
+from pairs_split import decomposed_objects, touching  # noqa: E402
 
 
 def touch_table(econ, scenes, n_steps):
     """{(bin, "touching"/"apart"): (share split, pairs)} and the share of merged pairs that
     touch."""
     _, vis, step, big = decomposed_objects(econ, scenes, n_steps)
-    grown = F.max_pool2d(vis, 3, 1, 1)  # 8-neighbourhood dilation
-    col = torch.from_numpy(scenes.colours[:, 1:].astype(np.float32))
     dist, split, touch = [], [], []
     o = vis.shape[1]
     for i in range(o):
         for j in range(i + 1, o):
             ok = big[:, i] & big[:, j]
-            dist.append((col[:, i] - col[:, j]).norm(dim=-1)[ok])
+            dist.append(colour_distance(scenes, i, j)[ok])
             split.append((step[:, i] != step[:, j])[ok])
-            touch.append(((grown[:, i] * vis[:, j]).flatten(1).sum(-1) > 0)[ok])
+            touch.append(touching(vis, i, j)[ok])
     dist, split, touch = (torch.cat(v).numpy() for v in (dist, split, touch))
     rows = {}
     for lo, hi in zip(BINS[:-1], BINS[1:], strict=True):
