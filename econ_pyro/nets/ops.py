@@ -74,14 +74,24 @@ class InstanceNorm2d(nn.InstanceNorm2d):
     def forward(self, h: torch.Tensor) -> torch.Tensor:
         if self.track_running_stats or not _channels_last(h):
             return super().forward(h)
-        B, C, H, W = h.shape
-        hwc = h.permute(0, 2, 3, 1).reshape(B, H * W, C)  # a view: no copy
-        avg = torch.full((1, 1, H * W), 1.0 / (H * W), dtype=h.dtype, device=h.device) \
-            .expand(B, 1, H * W)
-        centred = hwc - torch.bmm(avg, hwc)  # [B, HW, C] minus each channel's mean
-        scale = torch.rsqrt(torch.bmm(avg, centred * centred) + self.eps)  # [B, 1, C]
-        if self.affine:
-            out = torch.addcmul(self.bias, centred, scale * self.weight)
-        else:
-            out = centred * scale
-        return out.view(B, H, W, C).permute(0, 3, 1, 2)
+        return instance_norm(h, self.weight, self.bias, self.eps)
+
+
+def instance_norm(h: torch.Tensor, weight: torch.Tensor | None, bias: torch.Tensor | None,
+                  eps: float) -> torch.Tensor:
+    """Instance norm of ``h`` ``[B, C, H, W]`` with optional affine ``weight``, ``bias``
+    ``[C]``; a channels_last input is normalised as :class:`InstanceNorm2d` describes and
+    stays channels_last, others go to the library op."""
+    if not _channels_last(h):
+        return F.instance_norm(h, weight=weight, bias=bias, eps=eps)
+    B, C, H, W = h.shape
+    hwc = h.permute(0, 2, 3, 1).reshape(B, H * W, C)  # a view: no copy
+    avg = torch.full((1, 1, H * W), 1.0 / (H * W), dtype=h.dtype, device=h.device) \
+        .expand(B, 1, H * W)
+    centred = hwc - torch.bmm(avg, hwc)  # [B, HW, C] minus each channel's mean
+    scale = torch.rsqrt(torch.bmm(avg, centred * centred) + eps)  # [B, 1, C]
+    if weight is not None:
+        out = torch.addcmul(bias, centred, scale * weight)
+    else:
+        out = centred * scale
+    return out.view(B, H, W, C).permute(0, 3, 1, 2)
