@@ -200,9 +200,11 @@ def _setup(size, nets, strategy, K, T, B, device) -> tuple[ECON, torch.Tensor]:
     return ECON(cfg).to(device), x.to(device)
 
 
-def bench_one(size, nets, strategy, K, T, B, reps, device, channels_last=None) -> dict:
+def bench_one(size, nets, strategy, K, T, B, reps, device, channels_last=None,
+              with_breakdown: bool = False) -> dict:
     """One row of the table.  ``channels_last`` (None: on the CPU, as the trainer's
-    default ``train.channels_last`` does): the nets' weights in that memory format."""
+    default ``train.channels_last`` does): the nets' weights in that memory format.
+    ``with_breakdown``: also :func:`breakdown` of the Pyro step (CPU)."""
     econ, x = _setup(size, nets, strategy, K, T, B, device)
     if channels_last is None:
         channels_last = torch.device(device).type == "cpu"
@@ -216,13 +218,49 @@ def bench_one(size, nets, strategy, K, T, B, reps, device, channels_last=None) -
                             "pyro_param_sites": lambda: param_sites_step(econ, opt, x)},
                            reps, sync=sync)
     t_pyro, t_plain = t["pyro"], t["plain"]
-    return {"size": size, "nets": nets, "strategy": strategy, "K": K, "T": T, "B": B,
+    extra = breakdown(lambda: train_step(econ, opt, x), reps, gflop) if with_breakdown else {}
+    return {**extra, "size": size, "nets": nets, "strategy": strategy, "K": K, "T": T, "B": B,
             "channels_last": channels_last, "s_per_step_pyro": t_pyro, "s_per_step_plain": t_plain,
             "s_per_step_pyro_param_sites": t["pyro_param_sites"],
             # the median over repetitions of (Pyro step / plain step in the same repetition)
             "pyro_overhead": t["paired"]["pyro"] - 1,
             "pyro_overhead_param_sites": t["paired"]["pyro_param_sites"] - 1,
             "images_per_s": B / t_pyro, "gflop_per_step": gflop, "gflops_achieved": gflop / t_pyro}
+
+
+# ops that do the counted arithmetic (convolutions and matrix products, forward and backward)
+ARITHMETIC_OPS = ("conv", "aten::mm", "aten::addmm", "aten::bmm", "aten::baddbmm")
+
+
+def is_arithmetic(op: str) -> bool:
+    return any(a in op for a in ARITHMETIC_OPS)
+
+
+def breakdown(step, reps: int, gflop: float, top: int = 6) -> dict:
+    """Where ``step``'s time goes: self CPU time of every op over ``reps`` calls
+    (``torch.profiler``), split into the arithmetic that FlopCounterMode counts
+    (convolutions, matrix products; :data:`ARITHMETIC_OPS`) and everything else.
+
+    ``arithmetic_gflops`` = ``gflop`` per step over the arithmetic ops' time per step:
+    the rate the step would reach if every other op (norms, element-wise, copies,
+    concatenation, pooling, the optimiser, Python) took no time — the ceiling of the
+    step with these library kernels.  The profiler adds a few microseconds per op,
+    so the other ops' share is somewhat overstated.  CPU only (self CPU times)."""
+    from torch.profiler import ProfilerActivity, profile
+
+    step()  # warm
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        for _ in range(reps):
+            step()
+    events = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in events) / 1e6 / reps
+    arith = sum(e.self_cpu_time_total for e in events if is_arithmetic(e.key)) / 1e6 / reps
+    others = sorted((e for e in events if not is_arithmetic(e.key)),
+                    key=lambda e: -e.self_cpu_time_total)[:top]
+    return {"op_s_per_step": total, "arithmetic_s_per_step": arith,
+            "arithmetic_share": arith / total, "arithmetic_gflops": gflop / arith,
+            "top_other_ops": [(e.key, e.self_cpu_time_total / 1e6 / reps / total)
+                              for e in others]}
 
 
 def conv_gflops(device, reps=10) -> float:
@@ -437,6 +475,10 @@ def main(argv=None):
                     help="time the training step with the nets in the contiguous memory format "
                          "(the bench before session 14); default: as the trainer runs them "
                          "(channels_last on the CPU)")
+    ap.add_argument("--breakdown", action="store_true",
+                    help="also profile the step (CPU): the share of its op time in convolutions "
+                         "and matrix products, their own GFLOP/s (the step's ceiling if every "
+                         "other op were free) and the largest other ops")
     ap.add_argument("--one", default=None, help=argparse.SUPPRESS)  # a sweep worker
     args = ap.parse_args(argv)
     if args.one:
@@ -461,7 +503,8 @@ def main(argv=None):
         for nets in args.nets:
             for strategy in args.strategies:
                 r = bench_one(size, nets, strategy, args.K, args.T, args.B, args.reps, device,
-                              channels_last=False if args.contiguous else None)
+                              channels_last=False if args.contiguous else None,
+                              with_breakdown=args.breakdown and device.type == "cpu")
                 r["fraction_of_matmul_peak"] = r["gflops_achieved"] / peak
                 rows.append(r)
                 print(f"{size:>4} {nets:>6} {strategy:>8} {r['s_per_step_pyro']:>11.3f} "
@@ -470,6 +513,15 @@ def main(argv=None):
                       f"{r['gflop_per_step']:>7.1f} "
                       f"{r['gflops_achieved']:>8.1f} {r['fraction_of_matmul_peak']:>7.2f}",
                       flush=True)
+                if "arithmetic_share" in r:
+                    r["arithmetic_fraction_of_matmul_peak"] = r["arithmetic_gflops"] / peak
+                    print(f"      breakdown: convolutions + matrix products "
+                          f"{r['arithmetic_share']:.0%} of the profiled op time, at "
+                          f"{r['arithmetic_gflops']:.1f} GFLOP/s = "
+                          f"{r['arithmetic_fraction_of_matmul_peak']:.2f} of matmul (the "
+                          "ceiling with every other op free); largest others: "
+                          + ", ".join(f"{k.removeprefix('aten::')} {v:.1%}"
+                                      for k, v in r["top_other_ops"]), flush=True)
     dec = {m: [] for m in args.decompose}
     for _ in range(args.reps if dec else 0):  # the models interleaved, rep by rep
         for m in dec:

@@ -150,3 +150,29 @@ def test_sweep_compares_bf16_rows_with_the_bf16_matmul(monkeypatch):
     assert res["matmul_gflops_bf16"] == 400.0
     assert fp32["fraction_of_matmul_peak"] == fp32["fraction_of_fp32_matmul_peak"] == 0.8
     assert bf16["fraction_of_matmul_peak"] == 0.2 and bf16["fraction_of_fp32_matmul_peak"] == 0.8
+
+
+def test_breakdown_splits_the_step_into_arithmetic_and_other_ops():
+    from econ_pyro.bench import breakdown, is_arithmetic
+
+    assert is_arithmetic("aten::mkldnn_convolution") and is_arithmetic("aten::convolution_backward")
+    assert is_arithmetic("aten::addmm") and is_arithmetic("aten::bmm")
+    assert not is_arithmetic("aten::mul") and not is_arithmetic("aten::copy_")
+    x, w = torch.randn(8, 16, 32, 32), torch.randn(16, 16, 3, 3)
+
+    def conv_only():
+        torch.nn.functional.conv2d(x, w, padding=1)
+
+    def mostly_elementwise():
+        torch.nn.functional.conv2d(x[:1, :, :4, :4], w, padding=1)
+        y = x
+        for _ in range(20):
+            y = torch.exp(y * 0.5)
+
+    a, b = breakdown(conv_only, 3, 1.0), breakdown(mostly_elementwise, 3, 1.0)
+    assert a["arithmetic_share"] > 0.8 > 0.2 > b["arithmetic_share"] > 0
+    assert b["top_other_ops"][0][0] in ("aten::exp", "aten::mul")
+    assert all(not is_arithmetic(k) for k, _ in b["top_other_ops"])
+    # the ceiling is the counted work over the arithmetic ops' own time
+    assert a["arithmetic_gflops"] == pytest.approx(1.0 / a["arithmetic_s_per_step"])
+    assert b["arithmetic_s_per_step"] < b["op_s_per_step"]

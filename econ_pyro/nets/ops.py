@@ -10,12 +10,13 @@ backward is cheaper) or the input does not have the shape the fast path needs.
 
 With the nets in ``channels_last`` memory format (the CPU default), the
 library's instance norm reshapes its input to ``[1, B*C, H, W]``, which copies a
-channels_last tensor into the contiguous format, and the nearest up-sampling
-returns a contiguous tensor, so the U-Net's concatenation and the next
+channels_last tensor into the contiguous format, and the strided-view up-sampling
+returned a contiguous tensor, so the U-Net's concatenation and the next
 convolution convert layouts again (copies were 22 % of ``decompose``'s time,
 docs/PERFORMANCE.md, session 14).  :class:`InstanceNorm2d` and
 :func:`upsample2` keep a channels_last input in channels_last; the norm is then
-computed from batched means (equal to the library's to float rounding, ~1e-6).
+computed from batched means (equal to the library's to float rounding, ~1e-6);
+the up-sampling is the library op, which keeps the layout (session 33).
 """
 
 from __future__ import annotations
@@ -50,13 +51,12 @@ def max_pool2(h: torch.Tensor) -> torch.Tensor:
 
 def upsample2(h: torch.Tensor) -> torch.Tensor:
     """``F.interpolate(h, scale_factor=2, mode="nearest")`` for ``[B, C, H, W]``;
-    a channels_last input gives a channels_last result (with or without autograd)."""
-    if _channels_last(h):
-        B, C, H, W = h.shape
-        hwc = h.permute(0, 2, 3, 1)  # [B, H, W, C], a view of the same memory
-        return hwc[:, :, None, :, None].expand(B, H, 2, W, 2, C) \
-            .reshape(B, 2 * H, 2 * W, C).permute(0, 3, 1, 2)
-    if _recording(h) or h.dim() != 4:
+    a channels_last input gives a channels_last result (with or without autograd).
+
+    Only a contiguous input without autograd takes the strided-view path; the library
+    op keeps channels_last and its backward is 4-7x faster than that of the view path
+    (whose gradient is a slow strided sum; docs/PERFORMANCE.md, session 33)."""
+    if _channels_last(h) or _recording(h) or h.dim() != 4:
         return F.interpolate(h, scale_factor=2.0, mode="nearest")
     B, C, H, W = h.shape
     return h[:, :, :, None, :, None].expand(B, C, H, 2, W, 2).reshape(B, C, 2 * H, 2 * W)

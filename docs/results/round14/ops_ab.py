@@ -36,6 +36,12 @@ def use(new: bool):
 
 
 def main(nets: str, reps: int):
+    paired(nets, reps, use)
+
+
+def paired(nets: str, reps: int, use):
+    """``use(True)`` / ``use(False)`` switch to the new / old ops; prints the paired timings
+    (also used by round 33's up_ab.py)."""
     econ, x = _setup(32, nets, "loop", 4, 4, 32, torch.device("cpu"))
     econ.to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(econ.parameters(), lr=1e-4)
