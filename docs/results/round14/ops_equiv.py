@@ -9,16 +9,16 @@ usage: python ops_equiv.py N
 import copy
 import sys
 
+import ops_ab
 import pyro
 import torch
-from ops_ab import use
 
 from econ_pyro.bench import _setup
 from econ_pyro.data import ProceduralScenes, SceneConfig
 from econ_pyro.infer import train_step
 
 
-def losses(econ0, n: int, new: bool) -> list[float]:
+def losses(econ0, n: int, new: bool, use=ops_ab.use) -> list[float]:
     use(new)
     econ = copy.deepcopy(econ0).to(memory_format=torch.channels_last)
     opt = torch.optim.Adam(econ.parameters(), lr=1e-3)
@@ -31,10 +31,11 @@ def losses(econ0, n: int, new: bool) -> list[float]:
     return out
 
 
-def main(n: int):
+def main(n: int, use=ops_ab.use):
+    """``use(True)`` / ``use(False)``: the new / old ops (also used by round 33's up_ab.py)."""
     econ0, _ = _setup(32, "cpu", "loop", 4, 4, 32, torch.device("cpu"))
     econ0.competition.temperature = 300.0
-    new, old = losses(econ0, n, True), losses(econ0, n, False)
+    new, old = losses(econ0, n, True, use), losses(econ0, n, False, use)
     rel = sorted(abs(a - b) / abs(b) for a, b in zip(new, old, strict=True))
     print(f"{n} steps: relative loss difference max {rel[-1]:.2e}, median {rel[n // 2]:.2e}; "
           f"final loss {new[-1]:.2f} new / {old[-1]:.2f} old")

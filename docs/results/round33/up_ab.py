@@ -2,7 +2,9 @@
 ``F.interpolate`` (new) against session 14's strided-view expand + reshape (old), paired in
 one process with round 14's ``ops_ab.paired`` (each repetition times both back to back).
 
-usage: python up_ab.py NETS REPS     (NETS: cpu | paper)
+usage: python up_ab.py NETS REPS [THREADS]     (NETS: cpu | paper)
+       python up_ab.py equiv N        (round 14's ops_equiv.py: N training steps of two copies
+                                       of one seeded model, old vs new, relative loss difference)
 """
 
 import sys
@@ -14,6 +16,7 @@ import econ_pyro.nets.attention as attention
 import econ_pyro.nets.ops as ops
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "round14"))
+import ops_equiv  # noqa: E402
 from ops_ab import paired  # noqa: E402
 
 NEW_UP = ops.upsample2
@@ -32,6 +35,8 @@ def use(new: bool):
     attention.upsample2 = NEW_UP if new else old_upsample2
 
 
-if __name__ == "__main__":
+if __name__ == "__main__" and sys.argv[1] == "equiv":
+    ops_equiv.main(int(sys.argv[2]), use)
+elif __name__ == "__main__":
     torch.set_num_threads(int(sys.argv[3]) if len(sys.argv) > 3 else torch.get_num_threads())
     paired(sys.argv[1], int(sys.argv[2]), use)
