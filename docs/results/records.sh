@@ -41,3 +41,8 @@ evaluate_ood() {  # evaluate_ood RUN...: round 28's pairs split (4-5 objects, T 
     evaluate_in_ood "$r"
   done
 }
+# rounds 32-33: round 31's long-s0 (the shipped `cpu-random-curriculum`) continued with a fresh
+# Adam and lr schedule, lr 1e-4, tau 30 constant, no colour curriculum (add train.init_from)
+CONTINUE_RANDOM="--preset cpu-random-curriculum --set data.colour_curriculum=null
+  --set train.temperature_schedule=constant --set train.temperature_start=30
+  --set train.lr=1e-4 --max-steps 20000"

@@ -14,9 +14,7 @@ runs_folder "$1"
 H="$(cd "$(dirname "$0")" && pwd)"
 R29="$H/../round29"
 R31="$H/../round31"
-CONT="--preset cpu-random-curriculum --set data.colour_curriculum=null
-  --set train.temperature_schedule=constant --set train.temperature_start=30
-  --set train.lr=1e-4 --max-steps 20000"
+CONT="$CONTINUE_RANDOM"
 cont() {  # cont NAME SEED [options]: long-sSEED continued as above
   local name=$1 seed=$2
   shift 2

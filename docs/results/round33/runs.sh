@@ -5,16 +5,15 @@
 # 32-64-64 `w32-s0`), continued exactly as round 32's control ctl-s0 (fresh Adam and lr
 # schedule, lr 1e-4, tau 30 constant, no colour curriculum, at most 3600 s), one thread each,
 # side by side (w32-s0 started 14 min after w16-s0).  Beside them: #8's measurements
-# (fused_experts.py, bench --breakdown, up_ab.py: one thread; quiet.sh: on the quiet machine).
+# (fused_experts.py, bench --breakdown, up_ab.py, up_micro.py: one thread; quiet.sh: on the quiet
+# machine).
 # usage: bash runs.sh DIR
 . "$(dirname "$0")/../records.sh"
 runs_folder "$1"
 H="$(cd "$(dirname "$0")" && pwd)"
 R31="$H/../round31"
 R32="$H/../round32"
-CONT="--preset cpu-random-curriculum --set data.colour_curriculum=null
-  --set train.temperature_schedule=constant --set train.temperature_start=30
-  --set train.lr=1e-4 --max-steps 20000"
+CONT="$CONTINUE_RANDOM"
 python "$H/widen.py" cpu-random-curriculum wide16.pt --channels 16 32 32
 econ-pyro train $CONT --set train.init_from=wide16.pt --set "model.attention_channels=[16,32,32]" \
   --max-time 3600 --out w16-s0 > w16-s0.log 2>&1 &
