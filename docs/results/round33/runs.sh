@@ -13,18 +13,20 @@ runs_folder "$1"
 H="$(cd "$(dirname "$0")" && pwd)"
 R31="$H/../round31"
 R32="$H/../round32"
-CONT="$CONTINUE_RANDOM"
 python "$H/widen.py" cpu-random-curriculum wide16.pt --channels 16 32 32
-econ-pyro train $CONT --set train.init_from=wide16.pt --set "model.attention_channels=[16,32,32]" \
+econ-pyro train $CONTINUE_RANDOM --set train.init_from=wide16.pt \
+  --set "model.attention_channels=[16,32,32]" \
   --max-time 3600 --out w16-s0 > w16-s0.log 2>&1 &
 python "$H/widen.py" cpu-random-curriculum wide32.pt --channels 32 64 64
-econ-pyro train $CONT --set train.init_from=wide32.pt --set "model.attention_channels=[32,64,64]" \
+econ-pyro train $CONTINUE_RANDOM --set train.init_from=wide32.pt \
+  --set "model.attention_channels=[32,64,64]" \
   --max-time 3600 --out w32-s0 > w32-s0.log 2>&1 &
 wait
 # a second seed of the 16-32-32 continuation (other batches and draws), 2400 s; in the session
 # it started beside w32-s0's last 13 minutes, once w16-s0 (ended by its lr schedule at 3200
 # steps) had been evaluated and the test suite had run on the freed core
-econ-pyro train $CONT --set train.init_from=wide16.pt --set "model.attention_channels=[16,32,32]" \
+econ-pyro train $CONTINUE_RANDOM --set train.init_from=wide16.pt \
+  --set "model.attention_channels=[16,32,32]" \
   --set train.seed=1 --max-time 2400 --out w16-s1 > w16-s1.log 2>&1
 evaluate_in_ood w16-s0 w32-s0 w16-s1
 for r in w16-s0 w32-s0 w16-s1; do
