@@ -34,15 +34,21 @@ import torch
 import torch.nn.functional as F
 
 from econ_pyro.bench import _setup, cpu_info, timeit_interleaved
-from econ_pyro.nets.ops import instance_norm, max_pool2, upsample2
+from econ_pyro.nets.ops import _channels_last, instance_norm, max_pool2, upsample2
 
 
 def _stack(tensors, like: torch.Tensor | None = None) -> torch.Tensor:
+    """The experts' tensors concatenated, in ``like``'s layout (channels_last or not)."""
     w = torch.cat(tensors)
-    if like is not None and w.dim() == 4 and not like.is_contiguous() \
-            and like.is_contiguous(memory_format=torch.channels_last):
+    if like is not None and _channels_last(like):
         w = w.contiguous(memory_format=torch.channels_last)
     return w
+
+
+def _latent_affine(experts):
+    """Each expert's latent standardisation ``(loc, scale)``, stacked to ``[K, 1, L]``."""
+    return (torch.stack([getattr(e, a) for e in experts])[:, None]
+            for a in ("latent_loc", "latent_scale"))
 
 
 def _conv(h, convs, groups: int, padding: int):
@@ -64,7 +70,7 @@ def _interleave(a, b, K: int):
     """Channel-concatenate ``a`` ``[B, K*Ca, H, W]`` and ``b`` ``[B, K*Cb, H, W]`` per expert:
     ``[a_1, b_1, a_2, b_2, ...]`` (what a grouped convolution over both needs)."""
     B, _, H, W = a.shape
-    if a.is_contiguous(memory_format=torch.channels_last) and not a.is_contiguous():
+    if _channels_last(a):
         out = torch.cat([a.permute(0, 2, 3, 1).reshape(B, H, W, K, -1),
                          b.permute(0, 2, 3, 1).reshape(B, H, W, K, -1)], dim=-1)
         return out.reshape(B, H, W, -1).permute(0, 3, 1, 2)
@@ -76,7 +82,7 @@ def attend(experts, x, scope):
     """Every expert's region ``[K, B, 1, H, W]`` (``AttentionUNet.forward``, fused)."""
     K, nets = len(experts), [e.attention for e in experts]
     h = torch.cat([x, scope], dim=1)
-    if nets[0].down[0][0].weight.is_contiguous(memory_format=torch.channels_last):
+    if _channels_last(nets[0].down[0][0].weight):
         h = h.contiguous(memory_format=torch.channels_last)
     skips = []
     for i in range(len(nets[0].down)):
@@ -104,7 +110,7 @@ def encode(experts, x, regions):
     w_x = _stack([c.weight[:, :3] for c in first], like)
     w_r = _stack([c.weight[:, 3:] for c in first], like)
     r = regions[:, :, 0].transpose(0, 1)  # [B, K, H, W]
-    if not like.is_contiguous() and like.is_contiguous(memory_format=torch.channels_last):
+    if _channels_last(like):
         x, r = (v.contiguous(memory_format=torch.channels_last) for v in (x, r))
     h = F.conv2d(x, w_x, torch.cat([c.bias for c in first]), padding=1) \
         + F.conv2d(r, w_r, padding=1, groups=K)
@@ -117,8 +123,7 @@ def encode(experts, x, regions):
     out = torch.baddbmm(torch.stack([n.fc2.bias for n in nets])[:, None], h,
                         torch.stack([n.fc2.weight for n in nets]).transpose(1, 2))
     mu, logvar = out.chunk(2, dim=-1)
-    loc, scale = (torch.stack([getattr(e, a) for e in experts])[:, None]
-                  for a in ("latent_loc", "latent_scale"))
+    loc, scale = _latent_affine(experts)
     return (mu - loc) / scale, logvar - 2 * scale.log()
 
 
@@ -128,13 +133,12 @@ def decode(experts, z):
     K, nets = len(experts), [e.decoder for e in experts]
     _, B, L = z.shape
     s = nets[0].image_size
-    loc, scale = (torch.stack([getattr(e, a) for e in experts])[:, None]
-                  for a in ("latent_loc", "latent_scale"))
+    loc, scale = _latent_affine(experts)
     u = (loc + scale * z).transpose(0, 1)  # [B, K, L]
     coords = nets[0].coords.expand(B, K, 2, s, s)
     h = torch.cat([u[..., None, None].expand(B, K, L, s, s), coords], dim=2) \
         .reshape(B, K * (L + 2), s, s)
-    if nets[0].convs[0].weight.is_contiguous(memory_format=torch.channels_last):
+    if _channels_last(nets[0].convs[0].weight):
         h = h.contiguous(memory_format=torch.channels_last)
     for i in range(len(nets[0].convs)):
         h = F.relu(_conv(h, [n.convs[i] for n in nets], K, 1), inplace=True)

@@ -22,10 +22,15 @@ def paired(a, b):
     return mean, 1.96 * sd / math.sqrt(n), n
 
 
+def load(path):
+    with open(path) as f:
+        return json.load(f)
+
+
 def main(paths):
-    base = json.load(open(paths[0]))
+    base = load(paths[0])
     for p in paths[1:]:
-        other = json.load(open(p))
+        other = load(p)
         parts = []
         for group, key in (("per_scene", "fg_ari"), ("per_object", "amodal_iou_occluded")):
             m, h, n = paired(base[group][key], other[group][key])
