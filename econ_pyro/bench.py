@@ -453,14 +453,22 @@ def run_sweep(nets_list, reps, device, out=None) -> dict:
 
 def main(argv=None):
     ap = argparse.ArgumentParser(prog="econ-pyro bench", description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", type=int, nargs="+", default=[32, 64])
-    ap.add_argument("--nets", nargs="+", default=["paper"], choices=list(NETS))
-    ap.add_argument("--strategies", nargs="+", default=["loop", "vmap"])
-    ap.add_argument("-K", type=int, default=4)
-    ap.add_argument("-T", type=int, default=4)
-    ap.add_argument("-B", type=int, default=32)
-    ap.add_argument("--reps", type=int, default=5)
-    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    ap.add_argument("--sizes", type=int, nargs="+", default=[32, 64],
+                    help="image sides in pixels (default: 32 64)")
+    ap.add_argument("--nets", nargs="+", default=["paper"], choices=list(NETS),
+                    help="network sizes: paper = App. C.2 (U-Net 32-64-64-64), cpu = the CPU "
+                         "presets' (8-16-16) (default: paper)")
+    ap.add_argument("--strategies", nargs="+", default=["loop", "vmap"], choices=["loop", "vmap"],
+                    help="how the K experts run in the competition: loop = one after the "
+                         "other, vmap = torch.func over stacked weights (default: both)")
+    ap.add_argument("-K", type=int, default=4, help="number of experts (default: 4)")
+    ap.add_argument("-T", type=int, default=4, help="number of layers / steps (default: 4)")
+    ap.add_argument("-B", type=int, default=32, help="batch size (default: 32)")
+    ap.add_argument("--reps", type=int, default=5,
+                    help="timed repetitions per configuration; the median is reported "
+                         "(default: 5)")
+    ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu",
+                    help="torch device (default: cuda if available, else cpu)")
     ap.add_argument("--threads", type=int, default=None, help="torch threads (default: torch's)")
     ap.add_argument("--out", default=None, help="write results as JSON here")
     ap.add_argument("--sweep", action="store_true",

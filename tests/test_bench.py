@@ -176,3 +176,12 @@ def test_breakdown_splits_the_step_into_arithmetic_and_other_ops():
     # the ceiling is the counted work over the arithmetic ops' own time
     assert a["arithmetic_gflops"] == pytest.approx(1.0 / a["arithmetic_s_per_step"])
     assert b["arithmetic_s_per_step"] < b["op_s_per_step"]
+
+
+@pytest.mark.parametrize("argv", [["--strategies", "grouped"], ["--nets", "huge"]])
+def test_bench_refuses_unknown_strategies_and_nets(argv, capsys):
+    from econ_pyro.bench import main
+
+    with pytest.raises(SystemExit) as e:
+        main(argv)
+    assert e.value.code == 2 and "invalid choice" in capsys.readouterr().err
