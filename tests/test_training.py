@@ -365,3 +365,31 @@ def test_validation_competition_config():
 
     with pytest.raises(ConfigError, match="validation_competition must be"):
         resolve_config("smoke", sets=["train.validation_competition=greedy"])
+
+
+@pytest.mark.parametrize("hold", [None, 6])
+def test_lr_schedule_from_holds_the_plateau_schedule(tmp_path, monkeypatch, hold):
+    """With train.lr_schedule_from the evaluations up to that step count as neither good nor
+    bad for the plateau schedule, which then starts afresh (best validation loss forgotten):
+    the same validation losses that divide the lr twice from step 0 divide it not at all."""
+    # evaluations at steps 2 ... 12; patience 2
+    scripted_validation(monkeypatch, [1.0, 2.0, 3.0, 5.0, 4.0, 4.5])
+    msgs = []
+    state = train(_smoke(max_steps=12, eval_every=2, patience=2, dashboard=False,
+                         snapshot_every=0, max_lr_decreases=100, standardise_latents=0,
+                         lr_schedule_from=hold), tmp_path / "r", log=msgs.append)
+    best = torch.load(tmp_path / "r" / "best.pt", weights_only=True)
+    if hold is None:  # bad at 4, 6 -> decrease; bad at 8, 10 -> decrease
+        assert state["lr_decreases"] == 2 and best["state"]["step"] == 2
+    else:  # 8 and 10 improve on the forgotten best, 12 is one bad evaluation
+        assert state["lr_decreases"] == 0 and best["state"]["step"] == 10
+        assert state["best_val"] == 4.0 and state["bad_evals"] == 1
+    assert any("(train.lr_schedule_from)" in m for m in msgs) is (hold is not None)
+
+
+@pytest.mark.parametrize("value", [0, -3, 2.5, True, "soon"])
+def test_bad_lr_schedule_from(value):
+    from econ_pyro.config import ConfigError
+
+    with pytest.raises(ConfigError, match="lr_schedule_from must be a step >= 1 or null"):
+        resolve_config("smoke", sets=[f"train.lr_schedule_from={value}"])

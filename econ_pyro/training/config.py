@@ -187,6 +187,7 @@ def validate(cfg: dict) -> ECONConfig:
     if tr["init_from"] is not None and not isinstance(tr["init_from"], str):
         raise ConfigError(f"train.init_from must be a run folder, checkpoint or pretrained "
                           f"name, got {tr['init_from']!r}")
+    _count(tr, "lr_schedule_from", 1, "a step >= 1", nullable=True)
     sched = tr["lr_at"]
     if sched is not None and not (isinstance(sched, list) and all(
             isinstance(e, list | tuple) and len(e) == 2 and isinstance(e[0], int)

@@ -170,6 +170,11 @@ TRAIN_DEFAULTS = {
     "completion_from": 0,
     # planned lr changes: [[step, lr], ...] sets the lr at the start of each step listed
     "lr_at": None,
+    # the plateau schedule is held until this step (no evaluation before it counts as one
+    # without improvement; best.pt is still kept) and starts afresh there (null: from step 0).
+    # For a non-stationary start such as data.colour_curriculum, whose fading colours move
+    # the validation loss (docs/SPECIALISATION.md, round 34)
+    "lr_schedule_from": None,
     # start from another model's weights (a run folder, a .pt checkpoint or a pretrained
     # name, e.g. "cpu-unique"); the networks must match; a background expert reserved in
     # that model is kept unless model.background_expert is set; fresh optimiser and schedule

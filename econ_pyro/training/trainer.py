@@ -456,6 +456,9 @@ class Trainer:
                 self.econ.competition.exclusive = every or pair is not None
                 self.econ.competition.exclusive_experts = None if every else pair
                 self._freeze_attention(step)
+                if step == tr["lr_schedule_from"]:
+                    self._restart_lr_schedule()
+                    self.log(f"step {step}: the lr schedule starts (train.lr_schedule_from)")
                 for at, lr in tr["lr_at"] or ():
                     if step == at:  # a set lr from this step on (a planned lr drop)
                         self._set_lr(lr)
@@ -633,6 +636,13 @@ class Trainer:
         self.log(f"step {self.state['step']}: lr {lr:.2e}; weights and Adam moments back to "
                  f"the best validation loss's (step {step}; train.restore_best_on_decrease)")
         return step
+
+    def _lr_schedule_started(self) -> bool:
+        """Whether this evaluation counts towards the plateau schedule: with
+        ``train.lr_schedule_from`` only those after that step (the schedule starts afresh at
+        the start of that step, after the evaluation of the steps before it)."""
+        at = self.tr["lr_schedule_from"]
+        return at is None or self.state["step"] > at
 
     def _restart_lr_schedule(self) -> None:
         """The plateau schedule starts afresh: the best validation loss so far is forgotten
@@ -980,7 +990,7 @@ class Trainer:
         improved, restore = val < st["best_val"], False
         if improved:
             st["best_val"], st["bad_evals"] = val, 0
-        else:
+        elif self._lr_schedule_started():
             st["bad_evals"] += 1
             patience = tr["deterministic_patience"] if self._deterministic_trained() else None
             if st["bad_evals"] >= (patience or tr["patience"]):
