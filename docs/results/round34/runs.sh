@@ -32,10 +32,6 @@ for r in wc16-s0 wc16-s1; do
   python "$R31/colour_pairs.py" $r > colour_pairs_3_$r.txt
   python "$R32/touch_pairs.py" $r > touch_pairs_3_$r.txt
 done
-for d in in ood; do
-  python "$R33/paired_diff.py" "$R31/ev/long-s0-$d.json" ev/wc16-s0-$d.json
-  python "$R33/paired_diff.py" "$R31/ev/long-s1-$d.json" ev/wc16-s1-$d.json
-done > paired_diff.txt
 # wc16-s1's plateau schedule divided its lr at step 1300, inside the colour curriculum's 3000
 # steps (round 31's three seeds had no decrease before step 3584): wc16-s1 again with the
 # schedule held until the curriculum ends (train.lr_schedule_from, new), one thread, started
@@ -46,3 +42,10 @@ econ-pyro train --preset cpu-random-curriculum --set train.init_from=wideu16.pt 
 evaluate_in_ood wh16-s1
 python "$R31/colour_pairs.py" wh16-s1 > colour_pairs_3_wh16-s1.txt
 python "$R32/touch_pairs.py" wh16-s1 > touch_pairs_3_wh16-s1.txt
+# paired differences (as recorded, from the repository root with the ev/ files under round34)
+for d in in ood; do
+  python "$R33/paired_diff.py" "$R31/ev/long-s0-$d.json" ev/wc16-s0-$d.json
+  python "$R33/paired_diff.py" "$R31/ev/long-s1-$d.json" ev/wc16-s1-$d.json ev/wh16-s1-$d.json
+  python "$R33/paired_diff.py" ev/wc16-s1-$d.json ev/wh16-s1-$d.json
+done > paired_diff.txt
+# #8's before / after (from the repository root): bash docs/results/round34/before_after.sh 1
