@@ -31,7 +31,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from .competition import compete, winner_region
-from .config import ECONConfig
+from .config import EXPERT_STRATEGIES, ECONConfig
 from .data import ProceduralScenes, SceneConfig
 from .distributions import normal_kl, reparametrise
 from .econ import ECON
@@ -458,7 +458,8 @@ def main(argv=None):
     ap.add_argument("--nets", nargs="+", default=["paper"], choices=list(NETS),
                     help="network sizes: paper = App. C.2 (U-Net 32-64-64-64), cpu = the CPU "
                          "presets' (8-16-16) (default: paper)")
-    ap.add_argument("--strategies", nargs="+", default=["loop", "vmap"], choices=["loop", "vmap"],
+    ap.add_argument("--strategies", nargs="+", default=list(EXPERT_STRATEGIES),
+                    choices=EXPERT_STRATEGIES,
                     help="how the K experts run in the competition: loop = one after the "
                          "other, vmap = torch.func over stacked weights (default: both)")
     ap.add_argument("-K", type=int, default=4, help="number of experts (default: 4)")
